@@ -1,0 +1,57 @@
+/* listing.c — `asbench list`: allocator backends (found or missing, and
+ * why), schedulers, and every workload with its parameters and what it
+ * stresses. */
+#include <string.h>
+
+#include "asbench.h"
+
+static void list_backends(void) {
+    printf("Allocator backends:\n");
+    for (int i = 0; i < asb_nbackends; i++) {
+        const asb_backend_entry *b = &asb_backends[i];
+        if (b->found)
+            printf("  %-10s found%s%s\n", b->name, b->build_version[0] ? ", version " : "", b->build_version);
+        else if (b->debian_package[0] == '(')
+            printf("  %-10s MISSING: not built %s\n", b->name, b->debian_package);
+        else
+            printf("  %-10s MISSING: not found at build time (install Debian package %s, then rebuild)\n", b->name,
+                   b->debian_package);
+    }
+    printf("  (any other malloc library: --alloc name=/path/to/lib.so)\n");
+}
+
+static void list_schedulers(void) {
+    printf("\nSchedulers:\n");
+    if (!asb_sched_at(0)) printf("  (none built)\n");
+    for (int i = 0; asb_sched_at(i); i++)
+        printf("  %-10s %s\n", asb_sched_at(i)->name, asb_sched_at(i)->summary);
+}
+
+static void list_workloads(const char *kind) {
+    printf("\nWorkloads (%s):\n", kind);
+    for (int i = 0; asb_workload_at(i); i++) {
+        const asb_workload *w = asb_workload_at(i);
+        if (strcmp(w->kind, kind) != 0) continue;
+        printf("  %-16s %s\n", w->name, w->stresses);
+        for (int p = 0; w->params && w->params[p].name; p++) {
+            const asb_param_def *d = &w->params[p];
+            printf("      %-14s = %-10s", d->name, d->def);
+            if (d->quick && strcmp(d->quick, d->def)) printf(" (quick %s)", d->quick);
+            printf("  %s\n", d->help);
+        }
+    }
+}
+
+int asb_cmd_list(int argc, char **argv) {
+    const char *only = argc > 0 ? argv[0] : NULL;
+    if (only && strcmp(only, "backends") && strcmp(only, "workloads") && strcmp(only, "schedulers"))
+        asb_die_usage("list: unknown topic '%s' (valid: backends, workloads, schedulers)", only);
+    if (!only || !strcmp(only, "backends")) list_backends();
+    if (!only || !strcmp(only, "schedulers")) list_schedulers();
+    if (!only || !strcmp(only, "workloads")) {
+        list_workloads("alloc");
+        list_workloads("sched");
+        list_workloads("trace");
+    }
+    return 0;
+}

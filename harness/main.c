@@ -1,0 +1,34 @@
+/* main.c — the asbench command line: one program, one sub-command each. */
+#include <string.h>
+
+#include "asbench.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", asb_cmd_run, "run a benchmark matrix into a results folder (CSV + charts)"},
+    {"list", asb_cmd_list, "list backends (found/missing), schedulers and workloads with parameters"},
+    {"plot", asb_cmd_plot, "draw the charts of a results folder with gnuplot"},
+};
+
+static void usage(FILE *to) {
+    fprintf(to, "usage: asbench COMMAND [options]   (asbench COMMAND --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? ASB_EXIT_USAGE : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "asbench: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return ASB_EXIT_USAGE;
+}

@@ -1,0 +1,186 @@
+/*
+ * worker.c — main() of the worker executables (asbench-worker-BACKEND).
+ *
+ * The harness runs every measured run in a fresh worker process.  Each worker
+ * binary is linked against one allocator backend ahead of libc, so that
+ * allocator serves every malloc in the process; a backend given by path
+ * (--alloc name=/path/lib.so) runs in the glibc worker under LD_PRELOAD.
+ *
+ * The worker parses the run's parameters, runs one workload once, and writes
+ * its results as `key=value` lines to the result descriptor (--result-fd, or
+ * stdout).  Its exit status is the run's status (ASB_OK, ASB_VERIFY_FAILED …);
+ * a crash is seen by the harness as a signal.  Wall/user/sys time, peak RSS,
+ * page faults and context switches come from the harness's wait4(), and the
+ * RSS timeline from the harness sampling /proc — the worker does not measure
+ * itself beyond the timed region and the counts the workload reports.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "context.h"
+
+static void emit_native(void *ctx, const char *key, double v) { asb_emit_line(ctx, "native", key, v); }
+static void emit_sched(void *ctx, const char *key, double v) { asb_emit_line(ctx, "sched", key, v); }
+
+static long rss_kb(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size, resident = -1;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
+        fclose(f);
+    }
+    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static const char *status_name(int status) {
+    switch (status) {
+    case ASB_OK: return "ok";
+    case ASB_VERIFY_FAILED: return "verify-failed";
+    case ASB_UNSUPPORTED: return "unsupported";
+    case ASB_USAGE: return "usage";
+    default: return "error";
+    }
+}
+
+/* Messages go on one line of the result stream. */
+static void put_message(FILE *out, const char *msg) {
+    fputs("message=", out);
+    for (const char *p = msg; *p; p++) fputc(*p == '\n' ? ' ' : *p, out);
+    fputc('\n', out);
+}
+
+/* Names of capabilities a scheduler lacks, for the `unsupported` message. */
+static void missing_caps(unsigned missing, char *buf, size_t len) {
+    static const char *names[] = {"spawn/join", "channels", "blocking", "preemption",
+                                  "injection", "many-tasks"};
+    buf[0] = 0;
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+        if (missing & (1u << i)) {
+            if (buf[0]) strncat(buf, ", ", len - strlen(buf) - 1);
+            strncat(buf, names[i], len - strlen(buf) - 1);
+        }
+}
+
+static const char *backend_version(void) {
+    const char *v = asb_backend_linked.version ? asb_backend_linked.version() : NULL;
+    return v && *v ? v : NULL;
+}
+
+/* Build-time versions of each backend, from asb_backends.h. */
+static const char *build_version(const char *name) {
+#define ASB_BACKEND(n, found, pkg, ver) \
+    if (strcmp(#n, name) == 0) return ver;
+#include "asb_backends.h"
+#undef ASB_BACKEND
+    return "";
+}
+
+int main(int argc, char **argv) {
+    asb_ctx ctx = {.threads = 1, .seed = 42, .out = stdout};
+    pthread_mutex_init(&ctx.lock, NULL);
+    const char *workload_name = NULL, *sched_name = NULL, *preloaded = NULL;
+    const char *overrides[MAX_PARAMS];
+    int noverrides = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--version") == 0) {
+            const char *v = backend_version();
+            printf("%s %s\n", asb_backend_linked.name, v ? v : build_version(asb_backend_linked.name));
+            return 0;
+        }
+        if (!next) asb_usage_exit("option %s needs a value", a);
+        i++;
+        if (strcmp(a, "--workload") == 0) workload_name = next;
+        else if (strcmp(a, "--param") == 0) {
+            if (noverrides == MAX_PARAMS) asb_usage_exit("too many --param");
+            overrides[noverrides++] = next;
+        } else if (strcmp(a, "--threads") == 0) {
+            char *end;
+            long t = strtol(next, &end, 10);
+            if (*end || t < 1 || t > 4096) asb_usage_exit("--threads %s: need an integer in 1..4096", next);
+            ctx.threads = (int)t;
+        } else if (strcmp(a, "--seed") == 0) ctx.seed = strtoull(next, NULL, 0);
+        else if (strcmp(a, "--preset") == 0) {
+            if (strcmp(next, "quick") && strcmp(next, "standard"))
+                asb_usage_exit("--preset %s: valid presets are quick, standard", next);
+            ctx.quick = strcmp(next, "quick") == 0;
+        } else if (strcmp(a, "--sched") == 0) sched_name = next;
+        else if (strcmp(a, "--sched-options") == 0) ctx.sched_options = next;
+        else if (strcmp(a, "--preloaded") == 0) preloaded = next;
+        else if (strcmp(a, "--result-fd") == 0) {
+            int fd = atoi(next);
+            if (!(ctx.out = fdopen(fd, "w"))) asb_usage_exit("--result-fd %s: %s", next, strerror(errno));
+        } else asb_usage_exit("unknown option %s", a);
+    }
+    if (!workload_name) asb_usage_exit("--workload is required");
+    ctx.workload = asb_workload_find(workload_name);
+    if (!ctx.workload) asb_usage_exit("unknown workload '%s'", workload_name);
+    const asb_workload *w = ctx.workload;
+
+    for (int i = 0; w->params && w->params[i].name; i++) {
+        if (i == MAX_PARAMS) asb_usage_exit("workload %s has too many parameters", w->name);
+        ctx.values[i] = ctx.quick && w->params[i].quick ? w->params[i].quick : w->params[i].def;
+    }
+    for (int i = 0; i < noverrides; i++) {
+        char key[128];
+        const char *eq = strchr(overrides[i], '=');
+        if (!eq || eq == overrides[i] || (size_t)(eq - overrides[i]) >= sizeof key)
+            asb_usage_exit("--param %s: expected key=value", overrides[i]);
+        memcpy(key, overrides[i], (size_t)(eq - overrides[i]));
+        key[eq - overrides[i]] = 0;
+        int idx = asb_param_index(w, key);
+        if (idx < 0) asb_usage_exit("workload %s has no parameter '%s'", w->name, key);
+        ctx.values[idx] = eq + 1;
+    }
+
+    if (strcmp(w->kind, "sched") == 0) {
+        if (!sched_name) asb_usage_exit("workload %s needs --sched", w->name);
+        ctx.sched = asb_sched_find(sched_name);
+        if (!ctx.sched) asb_usage_exit("unknown scheduler '%s'", sched_name);
+    }
+
+    fprintf(ctx.out, "backend=%s\n", preloaded ? preloaded : asb_backend_linked.name);
+    if (!preloaded) {
+        const char *v = backend_version();
+        fprintf(ctx.out, "backend_version=%s\n", v ? v : build_version(asb_backend_linked.name));
+    }
+
+    int status;
+    unsigned missing = ctx.sched ? w->needs & ~ctx.sched->caps : 0;
+    if (missing) {
+        char caps[128];
+        missing_caps(missing, caps, sizeof caps);
+        status = asb_fail(&ctx, ASB_UNSUPPORTED, "scheduler %s lacks %s needed by %s",
+                          ctx.sched->name, caps, w->name);
+    } else {
+        uint64_t t0 = asb_now_ns();
+        status = w->run(&ctx);
+        if (!ctx.timer_used) ctx.timed_ns = asb_now_ns() - t0;
+    }
+
+    uint64_t ops = atomic_load(&ctx.ops);
+    fprintf(ctx.out, "status=%s\n", status_name(status));
+    if (ctx.message[0]) put_message(ctx.out, ctx.message);
+    fprintf(ctx.out, "elapsed_ns=%llu\nops=%llu\nallocs=%llu\nbytes=%llu\n",
+            (unsigned long long)ctx.timed_ns, (unsigned long long)ops,
+            (unsigned long long)atomic_load(&ctx.allocs), (unsigned long long)atomic_load(&ctx.bytes));
+    fprintf(ctx.out, "final_rss_kb=%ld\n", rss_kb());
+    if (status == ASB_OK) {
+        if (!preloaded && asb_backend_linked.native_stats) {
+            fflush(ctx.out);
+            asb_backend_linked.native_stats(emit_native, &ctx);
+        }
+        if (ctx.sched && ctx.sched->stats) ctx.sched->stats(emit_sched, &ctx);
+    }
+    fflush(ctx.out);
+    if (status != ASB_OK && ctx.message[0]) fprintf(stderr, "%s: %s\n", w->name, ctx.message);
+    return status;
+}
