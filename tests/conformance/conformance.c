@@ -4,7 +4,8 @@
  * Built once per backend (linked ahead of libc, like the workers), so every
  * backend in allocators/meson.build gets this suite with no extra code; a
  * library given by path is checked by running the glibc build under
- * LD_PRELOAD.  Output is TAP.  `conformance [TEST]` runs one test.
+ * LD_PRELOAD.  Output is TAP; each test runs in a child process, so a crash
+ * fails one test.  `conformance [--backend NAME] [TEST]` runs one test.
  *
  * Alignment rule: a block of n bytes is aligned for any object of size ≤ n
  * (C17 7.22.3), capped at 16: so n ≥ 16 → 16-byte aligned, smaller blocks at
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failures;
@@ -109,6 +111,10 @@ static bool test_aligned_apis(void) {
     void *p = NULL;
     CHECK(posix_memalign(&p, 24, 64) == EINVAL, "posix_memalign with alignment 24 did not fail with EINVAL");
     CHECK(posix_memalign(&p, 4, 64) == EINVAL, "posix_memalign with alignment 4 did not fail with EINVAL");
+    return true;
+}
+
+static bool test_page_aligned_apis(void) {
     long page = sysconf(_SC_PAGESIZE);
     void *v = valloc(100);
     CHECK(v && (uintptr_t)v % (uintptr_t)page == 0, "valloc(100) = %p not page-aligned", v);
@@ -278,14 +284,68 @@ static const struct {
     bool (*fn)(void);
 } tests[] = {
     {"malloc_zero", test_malloc_zero},     {"alignment", test_alignment},
-    {"aligned_apis", test_aligned_apis},   {"calloc", test_calloc},
+    {"aligned_apis", test_aligned_apis},   {"page_aligned_apis", test_page_aligned_apis},
+    {"calloc", test_calloc},
     {"realloc", test_realloc},             {"free_null", test_free_null},
     {"usable_size", test_usable_size},     {"no_overlap", test_no_overlap},
     {"cross_thread_free", test_cross_thread_free},
 };
 
+/* Deviations of third-party allocators that this suite found and that are
+ * not ours to fix: reported as TAP TODO (visible, not fatal).  Each names
+ * the evidence; remove the line when the packaged version is fixed. */
+static const struct {
+    const char *backend, *test, *why;
+} known_deviations[] = {
+    {"mimalloc", "aligned_apis", "Debian mimalloc 2.0.9: aligned_alloc(A >= 256, n) returns 128-byte-aligned blocks"},
+    {"mimalloc", "calloc", "mimalloc 2.0.9: calloc overflow returns NULL without errno = ENOMEM"},
+    {"tcmalloc", "calloc", "gperftools 2.10: calloc overflow returns NULL without errno = ENOMEM"},
+    {"jemalloc", "page_aligned_apis", "jemalloc 5.3 does not override pvalloc: glibc's block reaches jemalloc's free"},
+};
+
+static const char *known_deviation(const char *backend, const char *test) {
+    for (size_t i = 0; backend && i < sizeof known_deviations / sizeof *known_deviations; i++)
+        if (!strcmp(known_deviations[i].backend, backend) && !strcmp(known_deviations[i].test, test))
+            return known_deviations[i].why;
+    return NULL;
+}
+
+/* Runs a test in a child process, so a crash is one failed test (named by
+ * its signal) and the others still run. */
+static bool run_isolated(bool (*fn)(void)) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        failure_detail[0] = 0;
+        bool ok = fn();
+        if (!ok && write(fds[1], failure_detail, strlen(failure_detail)) < 0) _exit(3);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = pid > 0 ? read(fds[0], failure_detail, sizeof failure_detail - 1) : -1;
+    failure_detail[n > 0 ? n : 0] = 0;
+    close(fds[0]);
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        snprintf(failure_detail, sizeof failure_detail, "could not run the test in a child process");
+        return false;
+    }
+    if (WIFSIGNALED(status))
+        snprintf(failure_detail, sizeof failure_detail, "crashed with signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* usage: conformance [--backend NAME] [TEST] */
 int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : NULL;
+    const char *backend = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--backend") && i + 1 < argc) backend = argv[++i];
+        else only = argv[i];
+    }
     size_t n = sizeof tests / sizeof *tests, planned = 0;
     for (size_t i = 0; i < n; i++) planned += !only || !strcmp(only, tests[i].name);
     if (!planned) {
@@ -296,11 +356,12 @@ int main(int argc, char **argv) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (only && strcmp(only, tests[i].name)) continue;
-        failure_detail[0] = 0;
-        bool ok = tests[i].fn();
-        printf("%s %zu - %s%s%s\n", ok ? "ok" : "not ok", ++k, tests[i].name, ok ? "" : ": ", ok ? "" : failure_detail);
+        bool ok = run_isolated(tests[i].fn);
+        const char *known = ok ? NULL : known_deviation(backend, tests[i].name);
+        printf("%s %zu - %s%s%s%s%s\n", ok ? "ok" : "not ok", ++k, tests[i].name, ok ? "" : ": ", ok ? "" : failure_detail,
+               known ? " # TODO known deviation: " : "", known ? known : "");
         fflush(stdout);
-        failures += !ok;
+        failures += !ok && !known;
     }
     return failures ? 1 : 0;
 }
