@@ -1,0 +1,283 @@
+/*
+ * runtime2.h — the G, M, P and sched structures of the gmp scheduler and the
+ * internal interfaces between its files.  Follows Go's runtime/runtime2.go
+ * (structures and G/P states); the functions are declared next to the Go
+ * file they mirror.
+ */
+#ifndef GMP_RUNTIME2_H
+#define GMP_RUNTIME2_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctx.h"
+#include "sched.h"
+
+#define GMP_RUNQ_SIZE 256           /* per-P run queue, as Go */
+#define GMP_FORCE_PREEMPT_NS 10000000 /* sysmon preempts a G after 10 ms (forcePreemptNS) */
+#define GMP_STACK_SIZE (64 * 1024)  /* usable bytes per G stack (lazily committed) */
+#define GMP_STACK_CACHE 32          /* stacks cached per P */
+#define GMP_GFREE_LOCAL_MAX 64      /* dead Gs kept per P before moving half to sched */
+
+#define relaxed_load(p) atomic_load_explicit((p), memory_order_relaxed)
+#define relaxed_store(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#define acquire_load(p) atomic_load_explicit((p), memory_order_acquire)
+#define release_store(p, v) atomic_store_explicit((p), (v), memory_order_release)
+
+struct G;
+struct M;
+struct P;
+
+/* lock.c (lock_futex.go): the runtime's own mutex and one-shot note. */
+typedef struct gmp_mutex {
+    _Atomic uint32_t key; /* 0 unlocked, 1 locked, 2 locked with sleepers */
+} gmp_mutex;
+typedef struct gmp_note {
+    _Atomic uint32_t key; /* 0 clear, 1 woken */
+} gmp_note;
+void gmp_lock(gmp_mutex *l);
+void gmp_unlock(gmp_mutex *l);
+bool gmp_trylock(gmp_mutex *l);
+void gmp_notesleep(gmp_note *n);
+bool gmp_notetsleep(gmp_note *n, int64_t ns); /* false: timed out */
+void gmp_notewakeup(gmp_note *n);
+void gmp_noteclear(gmp_note *n);
+void gmp_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns);
+void gmp_futex_wake(_Atomic uint32_t *addr, int n);
+
+/* G states: the values of Go's _Gidle … _Gdead. */
+enum gmp_gstatus {
+    G_IDLE = 0,     /* just allocated */
+    G_RUNNABLE = 1, /* on a run queue */
+    G_RUNNING = 2,  /* owns an M and a P */
+    G_SYSCALL = 3,  /* in a blocking call bracketed by syscall_enter/exit; owns an M, not a P */
+    G_WAITING = 4,  /* parked (gopark); waitreason says on what */
+    G_DEAD = 6,     /* on a free list, or never started */
+};
+#define GMP_NGSTATUS 7
+
+/* P states (_Pidle …). */
+enum gmp_pstatus { P_IDLE = 0, P_RUNNING = 1, P_SYSCALL = 2 };
+
+/* Why a G is waiting (Go's waitReason). */
+typedef enum gmp_waitreason {
+    WAIT_NONE = 0,
+    WAIT_CHAN_SEND,
+    WAIT_CHAN_RECV,
+    WAIT_SELECT,
+    WAIT_SELECT_NO_CASES,
+    WAIT_SLEEP,
+    WAIT_SEMACQUIRE,
+    WAIT_SYNC_MUTEX_LOCK,
+    WAIT_SYNC_WAITGROUP_WAIT,
+    WAIT_NREASONS
+} gmp_waitreason;
+const char *gmp_waitreason_string(gmp_waitreason r);
+
+/* stack.c (stack.go) */
+typedef struct gmp_stack {
+    char *lo; /* usable [lo, lo + GMP_STACK_SIZE); a guard page may lie below lo */
+} gmp_stack;
+
+/* time.c (time.go): a timer in one P's 4-ary heap. */
+typedef struct gmp_timer {
+    int64_t when;
+    struct G *g; /* readied when the timer fires (the only timer use: sleep) */
+    int index;   /* position in the heap */
+} gmp_timer;
+typedef struct gmp_timers {
+    gmp_mutex lock;
+    gmp_timer **heap;
+    int len, cap;
+    _Atomic int64_t when0; /* when of heap[0], 0 if empty: read without the lock */
+} gmp_timers;
+
+/* A G waiting on a channel, semaphore or select case (Go's sudog).  It lives
+ * on the waiting G's stack: stacks never move here, so no sudog cache. */
+typedef struct gmp_sudog {
+    struct G *g;
+    struct gmp_sudog *next, *prev;
+    void *elem;        /* data element (may point to a stack) */
+    bool is_select;
+    bool success;      /* woken by a value (true) or by close (false) */
+    struct gmp_sudog *waitlink; /* G.waiting list (select) */
+    asb_chan *c;
+} gmp_sudog;
+typedef struct gmp_waitq {
+    gmp_sudog *first, *last;
+} gmp_waitq;
+void gmp_waitq_enqueue(gmp_waitq *q, gmp_sudog *sg);
+gmp_sudog *gmp_waitq_dequeue(gmp_waitq *q); /* skips select sudogs already won */
+void gmp_waitq_remove(gmp_waitq *q, gmp_sudog *sg);
+
+typedef struct G {
+    asb_uctx ctx; /* saved registers (Go: gobuf) */
+    gmp_stack stack;
+    _Atomic uint32_t status;
+    _Atomic bool preempt;   /* preemption request: honour at the next safe point */
+    _Atomic bool user_code; /* running task code, outside every API call: async-safe */
+    _Atomic uint8_t waitreason;
+    uint64_t goid;
+    struct G *schedlink; /* run queue / free list link */
+    struct G *alllink;   /* allgs list, never unlinked during a run */
+    asb_task_fn fn;
+    void *arg;
+    struct M *m;
+    void *param;                 /* the sudog that woke a select */
+    _Atomic uint32_t select_done; /* a select case has won */
+    gmp_timer sleep_timer;
+} G;
+
+/* Scheduler counters kept per P (only the P's owner writes them). */
+typedef struct gmp_pstats {
+    uint64_t ctxswitches, steals, stolen_gs, runq_overflows, preempt_coop, preempt_async,
+        spawns, gosched;
+} gmp_pstats;
+
+typedef struct P {
+    int id;
+    _Atomic uint32_t status;
+    struct P *link; /* idle list */
+    _Atomic uint32_t schedtick;   /* incremented by every schedule that does not inherit */
+    _Atomic uint32_t syscalltick; /* incremented on every syscall return */
+    struct {                      /* sysmon's last observation (only sysmon touches it) */
+        uint32_t schedtick, syscalltick;
+        int64_t schedwhen, syscallwhen;
+    } sysmontick;
+    _Atomic(struct M *) m;
+    _Atomic uint32_t runqhead, runqtail;
+    _Atomic(G *) runq[GMP_RUNQ_SIZE];
+    _Atomic(G *) runnext;
+    G *gfree;
+    int gfreecnt;
+    gmp_stack stackcache[GMP_STACK_CACHE];
+    int nstackcache;
+    uint64_t goidcache, goidcacheend;
+    gmp_timers timers;
+    gmp_pstats stats;
+} P;
+
+typedef struct M {
+    asb_uctx g0;            /* scheduler context on the thread's own stack */
+    _Atomic(G *) curg;      /* running G, NULL while on g0 */
+    P *p, *nextp, *oldp;
+    bool spinning;          /* looking for work without having found any */
+    gmp_note park;
+    int id;
+    _Atomic pid_t tid;
+    pthread_t thread;
+    struct M *schedlink; /* idle list */
+    struct M *alllink;
+    void (*mcall_fn)(G *gp);            /* what g0 does for the G that switched to it */
+    bool (*waitunlockf)(G *gp, void *); /* gopark's commit function */
+    void *waitlock;
+    G *runnow;          /* G to resume at once after mcall_fn (unlockf refused, syscall exit) */
+    uint64_t fastrand;
+    void *sigstack;
+} M;
+
+/* Ablation switches (GMPDEBUG / run() options). */
+typedef struct gmp_debug {
+    bool runnext, steal, spinning, asyncpreempt, sysmon;
+    int procs; /* 0: use run()'s nprocs */
+} gmp_debug;
+
+/* Global scheduler state (Go's schedt) plus the run-wide tables. */
+typedef struct schedt {
+    gmp_mutex lock;
+    M *midle;
+    int nmidle;
+    int mcount;
+    P *pidle;
+    _Atomic int32_t npidle;
+    _Atomic int32_t nmspinning;
+    G *runqhead, *runqtail;
+    _Atomic int32_t runqsize;
+    gmp_mutex gflock; /* global free G lists */
+    G *gfree;
+    int ngfree;
+    _Atomic bool done;     /* root returned: Ms exit */
+    M *timerwaiter;        /* idle M sleeping until the next timer (under lock) */
+    _Atomic int64_t timerwaiter_when;
+    uint64_t lock_acquires, lock_contended; /* of sched.lock */
+    _Atomic uint64_t syscall_handoffs, preempt_requests;
+} schedt;
+
+extern schedt gmp_sched;
+extern gmp_debug gmp_opts;
+extern P **gmp_allp;
+extern int gmp_gomaxprocs;
+extern _Atomic(M *) gmp_allm;
+extern _Atomic(G *) gmp_allgs;
+extern _Atomic uint64_t gmp_allgs_count;
+
+/* proc.c (proc.go) */
+M *gmp_getm(void);
+G *gmp_getg(void);
+int64_t gmp_nanotime(void);
+uint32_t gmp_fastrandn(uint32_t n);
+void gmp_sched_lock(void); /* sched.lock with acquisition / contention counts */
+void gmp_sched_unlock(void);
+void gmp_gopark(bool (*unlockf)(G *, void *), void *lock, gmp_waitreason reason);
+void gmp_goready(G *gp);
+void gmp_gosched(void);
+void gmp_gopreempt(bool async);
+void gmp_goexit(void) __attribute__((noreturn));
+int gmp_newproc(asb_task_fn fn, void *arg);
+void gmp_wakep(void);
+void gmp_entersyscall(void);
+void gmp_exitsyscall(void);
+int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg);
+void gmp_casgstatus(G *gp, uint32_t from, uint32_t to);
+
+/* runq.c (proc.go: runqput … globrunqget) */
+void gmp_runqput(P *pp, G *gp, bool next);
+G *gmp_runqget(P *pp, bool *inherit_time);
+G *gmp_runqsteal(P *pp, P *victim, bool steal_runnext);
+bool gmp_runqempty(P *pp);
+uint32_t gmp_runqlen(P *pp);
+void gmp_globrunqput(G *gp);               /* sched.lock held */
+void gmp_globrunqputbatch(G *head, G *tail, int n); /* sched.lock held */
+G *gmp_globrunqget(P *pp, int max);        /* sched.lock held */
+
+/* stack.c (stack.go) */
+bool gmp_stackalloc(P *pp, gmp_stack *out);
+void gmp_stackfree(P *pp, gmp_stack st);
+void gmp_stackcache_flush(P *pp);
+void gmp_stackpool_destroy(void);
+size_t gmp_stack_guard_count(void);
+
+/* time.c (time.go) */
+void gmp_sleep(uint64_t ns);
+bool gmp_checktimers(P *pp, int64_t now); /* true if it readied a G */
+int64_t gmp_timers_earliest(void);          /* over all Ps; 0: none */
+void gmp_timers_destroy(P *pp);
+
+/* preempt.c (preempt.go, signal_unix.go) */
+bool gmp_preempt_install(void); /* false: async preemption unavailable */
+void gmp_preempt_uninstall(void);
+void gmp_preempt_m(M *mp);       /* send SIGURG */
+void gmp_signal_stack_init(M *mp);
+void gmp_signal_stack_fini(M *mp);
+
+/* traceback.c (traceback.go): dumps, leak report, statistics. */
+void gmp_dump_install(void);
+void gmp_dump_uninstall(void);
+void gmp_dump_all(int fd);
+void gmp_collect_stats(void); /* at the end of run(), before Gs are freed */
+void gmp_stats(asb_stat_emit emit, void *cookie);
+
+/* sema.c (sema.go) */
+typedef struct gmp_sema {
+    gmp_mutex lock;
+    uint32_t count;
+    gmp_waitq waiters;
+} gmp_sema;
+void gmp_semacquire(gmp_sema *s, gmp_waitreason reason);
+void gmp_semrelease(gmp_sema *s);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * stack.c — G stacks: fixed-size mmap stacks, lazily committed by the kernel,
+ * with a PROT_NONE guard page below each, handed out through a per-P stack
+ * cache backed by a global pool.  Follows the stackalloc/stackfree/stackcache
+ * parts of Go's runtime/stack.go.
+ *
+ * Departure from Go: Go starts goroutines on 2 KiB stacks and grows them by
+ * copying (it knows every pointer into a stack); C cannot move a stack, so
+ * each G gets GMP_STACK_SIZE bytes of address space of which only the touched
+ * pages cost memory.  Stacks are carved from slabs of STACKS_PER_SLAB.  A
+ * guard page costs a kernel VMA, and Linux allows ~65530 per process, so only
+ * the first MAX_GUARDED stacks get one; the rest (a million-G run) are
+ * unguarded and the count is reported as the stat `stack_guards`.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "runtime2.h"
+
+enum { STACKS_PER_SLAB = 64, MAX_GUARDED = 16384, GUARD = 4096 };
+#define SLOT_SIZE ((size_t)GMP_STACK_SIZE + GUARD)
+
+typedef struct slab {
+    void *base;
+    struct slab *next;
+} slab;
+
+/* A free stack stores the next free stack in its top word. */
+static struct {
+    gmp_mutex lock;
+    char *free;
+    slab *slabs;
+    size_t guarded;
+} pool;
+
+static char **free_link(char *lo) { return (char **)(lo + GMP_STACK_SIZE - sizeof(char *)); }
+
+static bool pool_grow(void) {
+    void *base = mmap(NULL, SLOT_SIZE * STACKS_PER_SLAB, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) return false;
+    slab *s = malloc(sizeof *s);
+    if (!s) {
+        munmap(base, SLOT_SIZE * STACKS_PER_SLAB);
+        return false;
+    }
+    s->base = base;
+    s->next = pool.slabs;
+    pool.slabs = s;
+    for (int i = STACKS_PER_SLAB - 1; i >= 0; i--) {
+        char *slot = (char *)base + (size_t)i * SLOT_SIZE;
+        if (pool.guarded < MAX_GUARDED && mprotect(slot, GUARD, PROT_NONE) == 0) pool.guarded++;
+        char *lo = slot + GUARD;
+        *free_link(lo) = pool.free;
+        pool.free = lo;
+    }
+    return true;
+}
+
+/* Move up to half a cache's worth of stacks from the pool into pp's cache. */
+static void stackcache_refill(P *pp) {
+    gmp_lock(&pool.lock);
+    while (pp->nstackcache < GMP_STACK_CACHE / 2) {
+        if (!pool.free && !pool_grow()) break;
+        char *lo = pool.free;
+        pool.free = *free_link(lo);
+        pp->stackcache[pp->nstackcache++].lo = lo;
+    }
+    gmp_unlock(&pool.lock);
+}
+
+static void stackcache_release(P *pp, int keep) {
+    gmp_lock(&pool.lock);
+    while (pp->nstackcache > keep) {
+        char *lo = pp->stackcache[--pp->nstackcache].lo;
+        *free_link(lo) = pool.free;
+        pool.free = lo;
+    }
+    gmp_unlock(&pool.lock);
+}
+
+/* pp may be NULL (a spawn from outside the scheduler): use the pool. */
+bool gmp_stackalloc(P *pp, gmp_stack *out) {
+    if (pp) {
+        if (pp->nstackcache == 0) stackcache_refill(pp);
+        if (pp->nstackcache == 0) return false;
+        *out = pp->stackcache[--pp->nstackcache];
+        return true;
+    }
+    gmp_lock(&pool.lock);
+    bool ok = pool.free || pool_grow();
+    if (ok) {
+        out->lo = pool.free;
+        pool.free = *free_link(out->lo);
+    }
+    gmp_unlock(&pool.lock);
+    return ok;
+}
+
+void gmp_stackfree(P *pp, gmp_stack st) {
+    if (pp->nstackcache == GMP_STACK_CACHE) stackcache_release(pp, GMP_STACK_CACHE / 2);
+    pp->stackcache[pp->nstackcache++] = st;
+}
+
+void gmp_stackcache_flush(P *pp) { stackcache_release(pp, 0); }
+
+void gmp_stackpool_destroy(void) {
+    while (pool.slabs) {
+        slab *s = pool.slabs;
+        pool.slabs = s->next;
+        munmap(s->base, SLOT_SIZE * STACKS_PER_SLAB);
+        free(s);
+    }
+    pool.free = NULL;
+    pool.guarded = 0;
+}
+
+size_t gmp_stack_guard_count(void) { return pool.guarded; }
