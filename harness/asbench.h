@@ -4,7 +4,8 @@
  * The CLI (main.c) dispatches to commands; `run` (run.c) expands the matrix
  * into cells, runs each repetition in a fresh worker process and appends one
  * CSV row per run (csv.c); `plot` (plot.c) turns a results folder into
- * gnuplot charts; `list` (listing.c) describes backends and workloads.
+ * gnuplot charts and report.md; `summary`, `compare` and `merge` work on
+ * results folders; `list` (listing.c) describes backends and workloads.
  */
 #ifndef ASB_ASBENCH_H
 #define ASB_ASBENCH_H
@@ -57,8 +58,15 @@ typedef struct asb_alloc_choice {
     char *name;
     char *preload; /* NULL for a built backend */
 } asb_alloc_choice;
-/* Parse "a,b,name=/path.so" or "all"; exits with status 2 on a bad name. */
-int asb_parse_allocs(const char *spec, asb_alloc_choice **out);
+/* Parse "a,b,name=/path.so" or "all" into *out; returns the count, or -1
+ * with a message in *err (allocated) for a bad name. */
+int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err);
+/* Directory of the source tree (for harness/matrices and plots/). */
+const char *asb_source_dir(void);
+/* Whether `name` is an executable on PATH. */
+bool asb_program_on_path(const char *name);
+/* Whole file into memory (NUL-terminated), or NULL with errno. */
+char *asb_read_file(const char *path, size_t *len);
 
 /* csv.c — the results schema, shared by every workload. */
 extern const char *const asb_csv_columns[];
@@ -72,10 +80,100 @@ void asb_csv_field(FILE *f, const char *value, bool last);
 int asb_csv_read(FILE *f, char ***fields);
 void asb_csv_free(char **fields, int n);
 
+/* matrix.c — the matrix: cells (backend × scheduler × workload × params ×
+ * threads) and the settings of a run, parsed from the matrix text format
+ * (docs/harness.md) that both matrix files and the command line produce. */
+typedef struct asb_cell {
+    asb_alloc_choice alloc;       /* backend; name "go" for the Go runtime's worker */
+    const asb_workload *workload;
+    char *sched;                  /* NULL for allocator and trace workloads */
+    int threads;
+    bool quick;                   /* parameter preset */
+    asb_strlist overrides;        /* KEY=VALUE given for this cell */
+    char *params;                 /* effective parameters, "k=v k=v" */
+    char *key;                    /* identity: backend|scheduler|workload|params|threads */
+} asb_cell;
+
+typedef struct asb_matrix {
+    asb_cell *cells;
+    int ncells;
+    int reps;            /* 0 until resolved: 5, or 3 when the preset is quick */
+    bool quick;          /* default preset of run lines */
+    bool warmup;
+    double timeout_s;
+    int sample_ms;
+    char *pin;           /* CPU list for sched_setaffinity, or NULL */
+    bool futex_counts;   /* count futex calls with strace (perturbs the run) */
+    char *baseline;
+    int shard_index, shard_count; /* 1-based slice i of n; 1/1 = all */
+    char *text;          /* every line parsed, kept for DIR/matrix.txt */
+} asb_matrix;
+
+void asb_matrix_init(asb_matrix *m);
+/* Parse matrix text; `source` names it in messages (file name or "command
+ * line").  On an error returns -1 with "source:line: what" in *err. */
+int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char **err);
+/* Path of a preset name (quick, full, default) or the name itself. */
+char *asb_matrix_path(const char *name_or_file);
+/* Key of a cell from a results row's fields. */
+char *asb_cell_key(const char *backend, const char *sched, const char *workload, const char *params,
+                   const char *threads);
+/* Whether cell i belongs to the matrix's shard. */
+bool asb_matrix_in_shard(const asb_matrix *m, int i);
+
+/* results.c — a results CSV in memory, checked against the schema. */
+typedef struct asb_results {
+    char **header;
+    int ncols;
+    char ***rows;
+    int nrows, cap;
+} asb_results;
+/* Load path; returns 0, or -1 with a message in *err. */
+int asb_results_load(const char *path, asb_results *r, char **err);
+/* Field of row by column name ("NA" if the column is absent). */
+const char *asb_results_get(const asb_results *r, int row, const char *col);
+char *asb_results_row_key(const asb_results *r, int row);
+/* Numeric field or NaN (NA, empty, text). */
+double asb_results_num(const asb_results *r, int row, const char *col);
+void asb_results_free(asb_results *r);
+
+/* summary.c — per-cell medians and confidence intervals. */
+extern const char *const asb_summary_metrics[];
+extern const int asb_nsummary_metrics;
+typedef struct asb_metric_stats {
+    int n;
+    double median, lo, hi, coverage, cv;
+} asb_metric_stats;
+typedef struct asb_cell_summary {
+    char *key;
+    char *backend, *sched, *workload, *params, *threads;
+    int runs, ok;
+    char *not_ok; /* "status×count …" of the other rows */
+    asb_metric_stats *m; /* per asb_summary_metrics entry */
+    double **values;      /* per metric: the ok rows' values (sorted) */
+} asb_cell_summary;
+/* Group the rows of r into cells, in order of first appearance. */
+int asb_summarize(const asb_results *r, double alpha, asb_cell_summary **out);
+void asb_summary_free(asb_cell_summary *s, int n);
+int asb_metric_index(const char *name);
+/* Write DIR/summary.csv from DIR/results.csv; 0 or -1 with a message. */
+int asb_write_summary(const char *dir);
+
+/* env.c — DIR/env.json: machine, build and command line. */
+void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m);
+
 /* Commands. */
 int asb_cmd_run(int argc, char **argv);
 int asb_cmd_list(int argc, char **argv);
 int asb_cmd_plot(int argc, char **argv);
+int asb_cmd_reproduce(int argc, char **argv); /* reproduce.c */
+int asb_cmd_stress(int argc, char **argv);    /* stress.c */
+int asb_cmd_record(int argc, char **argv);    /* record.c */
+int asb_cmd_trace(int argc, char **argv);     /* trace_cmd.c */
+int asb_cmd_summary(int argc, char **argv);
+int asb_cmd_compare(int argc, char **argv);
+int asb_cmd_merge(int argc, char **argv);
+int asb_cmd_micro(int argc, char **argv);     /* micro.c */
 /* Plot results in dir; returns 0, or non-zero with a message if gnuplot is
  * missing or fails (the CSV is never touched). */
 int asb_plot_dir(const char *dir, const char *baseline);

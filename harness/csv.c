@@ -1,6 +1,6 @@
 /* csv.c — the results CSV: one schema for every workload and scheduler, a
  * writer that quotes only when needed, and a reader for the other commands.
- * The schema is documented in README.md ("Results CSV"); NA marks a figure
+ * The schema is documented in docs/harness.md ("Results CSV"); NA marks a figure
  * that a backend or run cannot give (never 0). */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@ const char *const asb_csv_columns[] = {
     "status", "message", "ops", "ns_per_op", "allocs_per_op", "bytes_per_op",
     "wall_s", "user_s", "sys_s", "peak_rss_kb", "final_rss_kb",
     "minor_faults", "major_faults", "vol_ctx_switches", "invol_ctx_switches",
-    "lock_acquisitions", "lock_contended", "lock_wait_ns", "extra",
+    "lock_acquisitions", "lock_contended", "lock_wait_ns", "futex_calls", "timeline", "extra",
 };
 const int asb_ncsv_columns = sizeof asb_csv_columns / sizeof *asb_csv_columns;
 

@@ -12,7 +12,15 @@ typedef struct command {
 static const command commands[] = {
     {"run", asb_cmd_run, "run a benchmark matrix into a results folder (CSV + charts)"},
     {"list", asb_cmd_list, "list backends (found/missing), schedulers and workloads with parameters"},
-    {"plot", asb_cmd_plot, "draw the charts of a results folder with gnuplot"},
+    {"plot", asb_cmd_plot, "draw the charts of a results folder with gnuplot, and its report.md"},
+    {"summary", asb_cmd_summary, "write a results folder's summary.csv (medians, 95% CIs)"},
+    {"compare", asb_cmd_compare, "compare two results folders cell by cell; exit 1 on a regression (CI gate)"},
+    {"merge", asb_cmd_merge, "join the results folders of a sharded matrix (run --shard i/n)"},
+    {"micro", asb_cmd_micro, "Google Benchmark allocator micro-benchmarks per backend, into a results folder"},
+    {"reproduce", asb_cmd_reproduce, "re-run a published experiment: published vs measured, with a verdict"},
+    {"stress", asb_cmd_stress, "randomized multi-threaded allocation torture with integrity checks, one verdict per backend"},
+    {"record", asb_cmd_record, "run a command under the allocation recorder, writing a trace"},
+    {"trace", asb_cmd_trace, "dump a recorded allocation trace as text, or print its statistics"},
 };
 
 static void usage(FILE *to) {

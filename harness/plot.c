@@ -1,13 +1,24 @@
 /*
- * plot.c — `asbench plot DIR`: charts from DIR/results.csv with gnuplot.
+ * plot.c — `asbench plot DIR`: charts (PNG and SVG, with gnuplot) and a
+ * Markdown report (DIR/report.md) from DIR/results.csv.
  *
- * For every group of cells (workload, scheduler, threads, parameters) the
- * median of each backend's ok repetitions is divided by the baseline
- * backend's median: time (ns/op) and peak RSS, one clustered bar per
- * backend.  The data and the gnuplot script are written next to the charts
- * (DIR/plots/), so a chart can be restyled by hand.  The CSV is only read.
+ * Charts, from the per-cell medians and confidence intervals of summary.c:
+ *   time.*        ns/op relative to the baseline backend, per group
+ *                 (workload, threads), bars per backend with CI; the
+ *                 scheduler workloads' cells in time-sched.* (and so on
+ *                 for every bar chart)
+ *   peak_rss.*    the same for peak RSS
+ *   contention.*  voluntary context switches per run (every backend's
+ *                 proxy for blocking), plus lock_contended.* and futex.*
+ *                 when the run has those figures
+ *   scaling-W.*   ns/op against threads, per workload with several counts
+ *   rss-W.*       RSS timeline of repetition 1 of each backend, per workload
+ * The gnuplot templates live in plots/ of the source tree; each chart's
+ * driver script and data are written to DIR/plots/ so a chart can be
+ * restyled and redrawn by hand.  The CSV is only read.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,215 +26,439 @@
 
 #include "asbench.h"
 
-typedef struct sample_set {
-    char *group;   /* "workload sched t=N params" */
-    char *backend;
-    double *v[2];  /* ns_per_op, peak_rss_kb */
-    int n[2], cap[2];
-} sample_set;
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+/* A chart series: one backend (allocator workloads) or one
+ * scheduler+backend pair (scheduler workloads). */
+static char *series_of(const asb_cell_summary *c) {
+    if (!strcmp(c->sched, "NA") || !strcmp(c->backend, "go")) return asb_xstrdup(c->backend);
+    return asb_xasprintf("%s+%s", c->sched, c->backend);
 }
 
-static double median(double *v, int n) {
-    if (n == 0) return -1;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static bool program_on_path(const char *name) {
-    const char *path = getenv("PATH");
-    if (!path) return false;
-    asb_strlist dirs = {0};
-    asb_strlist_split(&dirs, path, ':');
-    bool found = false;
-    for (int i = 0; i < dirs.n && !found; i++) {
-        char *p = asb_xasprintf("%s/%s", dirs.items[i], name);
-        found = access(p, X_OK) == 0;
-        free(p);
-    }
-    asb_strlist_free(&dirs);
-    return found;
-}
-
-static sample_set *find_set(sample_set **sets, int *nsets, const char *group, const char *backend) {
-    for (int i = 0; i < *nsets; i++)
-        if (!strcmp((*sets)[i].group, group) && !strcmp((*sets)[i].backend, backend)) return &(*sets)[i];
-    *sets = realloc(*sets, (size_t)(*nsets + 1) * sizeof **sets);
-    if (!*sets) asb_die("out of memory");
-    sample_set *s = &(*sets)[(*nsets)++];
-    *s = (sample_set){.group = asb_xstrdup(group), .backend = asb_xstrdup(backend)};
-    return s;
-}
-
-static void add_sample(sample_set *s, int metric, const char *text) {
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end) return; /* NA */
-    if (s->n[metric] == s->cap[metric]) {
-        s->cap[metric] = s->cap[metric] ? 2 * s->cap[metric] : 8;
-        s->v[metric] = realloc(s->v[metric], (size_t)s->cap[metric] * sizeof(double));
-        if (!s->v[metric]) asb_die("out of memory");
-    }
-    s->v[metric][s->n[metric]++] = v;
-}
-
-/* Reads DIR/results.csv into sample sets; returns -1 with a message on error. */
-static int load(const char *csv_path, sample_set **sets, int *nsets) {
-    FILE *f = fopen(csv_path, "r");
-    if (!f) {
-        fprintf(stderr, "asbench: cannot read %s: %s\n", csv_path, strerror(errno));
-        return -1;
-    }
-    char **hdr;
-    int nh = asb_csv_read(f, &hdr);
-    int col[8];
-    const char *names[] = {"backend", "scheduler", "workload", "params", "threads", "status", "ns_per_op", "peak_rss_kb"};
-    for (int i = 0; i < 8; i++) {
-        col[i] = -1;
-        for (int j = 0; j < nh; j++)
-            if (!strcmp(hdr[j], names[i])) col[i] = j;
-        if (col[i] < 0) {
-            fprintf(stderr, "asbench: %s has no column '%s'; is it an asbench results file?\n", csv_path, names[i]);
-            fclose(f);
-            return -1;
+/* A cluster of bars: workload, threads and a short parameter tag. */
+static char *group_of(const asb_cell_summary *c, const asb_strlist *param_sets) {
+    int tag = 0;
+    for (int i = 0, seen = 0; i < param_sets->n; i++) {
+        const char *bar = strchr(param_sets->items[i], '|');
+        if ((size_t)(bar - param_sets->items[i]) == strlen(c->workload) &&
+            !strncmp(param_sets->items[i], c->workload, strlen(c->workload))) {
+            seen++;
+            if (!strcmp(bar + 1, c->params)) tag = seen;
         }
     }
-    char **row;
-    int n;
-    while ((n = asb_csv_read(f, &row)) >= 0) {
-        if (n == nh && !strcmp(row[col[5]], "ok")) {
-            char *group = asb_xasprintf("%s%s%s t=%s %s", row[col[2]], strcmp(row[col[1]], "NA") ? " " : "",
-                                        strcmp(row[col[1]], "NA") ? row[col[1]] : "", row[col[4]], row[col[3]]);
-            sample_set *s = find_set(sets, nsets, group, row[col[0]]);
-            add_sample(s, 0, row[col[6]]);
-            add_sample(s, 1, row[col[7]]);
-            free(group);
-        }
-        asb_csv_free(row, n);
-    }
-    asb_csv_free(hdr, nh);
-    fclose(f);
-    return 0;
+    /* A workload run with one parameter set needs no tag. */
+    int sets = 0;
+    for (int i = 0; i < param_sets->n; i++)
+        sets += !strncmp(param_sets->items[i], c->workload, strlen(c->workload)) &&
+                param_sets->items[i][strlen(c->workload)] == '|';
+    return sets > 1 ? asb_xasprintf("%s p%d t=%s", c->workload, tag, c->threads)
+                    : asb_xasprintf("%s t=%s", c->workload, c->threads);
 }
 
-/* Gnuplot cannot take '_' and spaces in labels literally: keep them short. */
-static void write_label(FILE *f, const char *group) {
-    fputc('"', f);
-    int spaces = 0;
-    for (const char *p = group; *p; p++) {
-        if (*p == ' ' && ++spaces == 2) break; /* workload [sched] t=N */
-        fputc(*p == '"' ? '\'' : *p, f);
+typedef struct chart_data {
+    asb_cell_summary *cells;
+    int ncells;
+    asb_strlist groups, series, param_sets;
+    char **cell_group, **cell_series;
+} chart_data;
+
+static void index_cells(chart_data *d) {
+    for (int i = 0; i < d->ncells; i++) {
+        char *ps = asb_xasprintf("%s|%s", d->cells[i].workload, d->cells[i].params);
+        if (!asb_strlist_has(&d->param_sets, ps)) asb_strlist_push(&d->param_sets, ps);
+        free(ps);
     }
-    fputc('"', f);
+    d->cell_group = asb_xmalloc((size_t)d->ncells * sizeof(char *));
+    d->cell_series = asb_xmalloc((size_t)d->ncells * sizeof(char *));
+    for (int i = 0; i < d->ncells; i++) {
+        d->cell_group[i] = group_of(&d->cells[i], &d->param_sets);
+        d->cell_series[i] = series_of(&d->cells[i]);
+        if (!asb_strlist_has(&d->groups, d->cell_group[i])) asb_strlist_push(&d->groups, d->cell_group[i]);
+        if (!asb_strlist_has(&d->series, d->cell_series[i])) asb_strlist_push(&d->series, d->cell_series[i]);
+    }
 }
 
-int asb_plot_dir(const char *dir, const char *baseline) {
-    if (!program_on_path("gnuplot")) {
-        fprintf(stderr, "asbench: gnuplot not found on PATH (Debian package gnuplot-nox); "
-                        "no charts drawn, %s/results.csv is unchanged\n", dir);
-        return 1;
-    }
-    char *csv_path = asb_xasprintf("%s/results.csv", dir);
-    sample_set *sets = NULL;
-    int nsets = 0;
-    if (load(csv_path, &sets, &nsets) != 0) return 1;
-    if (nsets == 0) {
-        fprintf(stderr, "asbench: %s has no ok runs to plot\n", csv_path);
-        return 1;
-    }
-    asb_strlist groups = {0}, backends = {0};
-    for (int i = 0; i < nsets; i++) {
-        if (!asb_strlist_has(&groups, sets[i].group)) asb_strlist_push(&groups, sets[i].group);
-        if (!asb_strlist_has(&backends, sets[i].backend)) asb_strlist_push(&backends, sets[i].backend);
-    }
-    if (!asb_strlist_has(&backends, baseline)) {
-        fprintf(stderr, "asbench: baseline backend '%s' has no ok runs in %s; charts use %s\n", baseline, csv_path,
-                backends.items[0]);
-        baseline = backends.items[0];
-    }
-    char *plot_dir = asb_xasprintf("%s/plots", dir);
-    if (asb_mkdirs(plot_dir) != 0) {
-        fprintf(stderr, "asbench: cannot create %s: %s\n", plot_dir, strerror(errno));
-        return 1;
-    }
-    static const char *metric_file[] = {"time", "peak_rss"};
-    static const char *metric_title[] = {"time per op", "peak RSS"};
-    int status = 0;
-    for (int m = 0; m < 2 && status == 0; m++) {
-        char *dat = asb_xasprintf("%s/%s.dat", plot_dir, metric_file[m]);
-        FILE *d = fopen(dat, "w");
-        if (!d) {
-            fprintf(stderr, "asbench: cannot write %s: %s\n", dat, strerror(errno));
-            return 1;
+static int find_cell(const chart_data *d, const char *group, const char *series) {
+    for (int i = 0; i < d->ncells; i++)
+        if (!strcmp(d->cell_group[i], group) && !strcmp(d->cell_series[i], series)) return i;
+    return -1;
+}
+
+/* The cell a group's bars are divided by: the baseline backend (with gmp
+ * for scheduler workloads when present), else the group's first cell. */
+static int baseline_cell(const chart_data *d, const char *group, const char *baseline) {
+    int first = -1, any_sched = -1;
+    for (int i = 0; i < d->ncells; i++) {
+        if (strcmp(d->cell_group[i], group)) continue;
+        if (first < 0) first = i;
+        if (!strcmp(d->cells[i].backend, baseline)) {
+            if (!strcmp(d->cells[i].sched, "NA") || !strcmp(d->cells[i].sched, "gmp")) return i;
+            if (any_sched < 0) any_sched = i;
         }
-        fprintf(d, "# group");
-        for (int b = 0; b < backends.n; b++) fprintf(d, " %s", backends.items[b]);
-        fputc('\n', d);
-        for (int g = 0; g < groups.n; g++) {
-            double base = -1;
-            for (int i = 0; i < nsets; i++)
-                if (!strcmp(sets[i].group, groups.items[g]) && !strcmp(sets[i].backend, baseline))
-                    base = median(sets[i].v[m], sets[i].n[m]);
-            write_label(d, groups.items[g]);
-            for (int b = 0; b < backends.n; b++) {
-                double med = -1;
-                for (int i = 0; i < nsets; i++)
-                    if (!strcmp(sets[i].group, groups.items[g]) && !strcmp(sets[i].backend, backends.items[b]))
-                        med = median(sets[i].v[m], sets[i].n[m]);
-                if (med >= 0 && base > 0) fprintf(d, " %.4f", med / base);
-                else fputs(" NaN", d);
-            }
-            fputc('\n', d);
-        }
-        fclose(d);
-        char *gp = asb_xasprintf("%s/%s.gp", plot_dir, metric_file[m]);
-        FILE *s = fopen(gp, "w");
-        if (!s) {
-            fprintf(stderr, "asbench: cannot write %s: %s\n", gp, strerror(errno));
-            return 1;
-        }
-        fprintf(s,
-                "set terminal pngcairo size 1200,600 noenhanced\n"
-                "set output '%s/%s.png'\n"
-                "set title '%s relative to %s (median of repetitions; lower is better)'\n"
-                "set style data histogram\nset style histogram cluster gap 1\n"
-                "set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
-                "set xtics rotate by -30 scale 0\nset grid ytics\nset key outside right\n"
-                "set yrange [0:*]\nset arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
-                "plot ",
-                plot_dir, metric_file[m], metric_title[m], baseline);
-        for (int b = 0; b < backends.n; b++)
-            fprintf(s, "%s'%s' using %d:xtic(1) title '%s'", b ? ", " : "", dat, b + 2, backends.items[b]);
-        fputc('\n', s);
-        fclose(s);
+    }
+    return any_sched >= 0 ? any_sched : first;
+}
+
+/* Runs gnuplot on the driver for PNG and SVG; 0 if both worked. */
+static int run_gnuplot(const char *driver) {
+    static const char *const formats[] = {"fmt='png'", "fmt='svg'"};
+    for (int i = 0; i < 2; i++) {
         pid_t pid = fork();
         if (pid == 0) {
-            execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+            execlp("gnuplot", "gnuplot", "-e", formats[i], driver, (char *)NULL);
             _exit(127);
         }
         int ws;
         if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-            fprintf(stderr, "asbench: gnuplot failed on %s\n", gp);
-            status = 1;
-        } else {
-            fprintf(stderr, "asbench: chart %s/%s.png\n", plot_dir, metric_file[m]);
+            fprintf(stderr, "asbench: gnuplot failed on %s\n", driver);
+            return -1;
         }
-        free(dat);
-        free(gp);
     }
+    return 0;
+}
+
+/* Writes DIR/plots/NAME.gp: the variables, then the template's text. */
+static int write_driver(const char *plot_dir, const char *name, const char *template, const char *vars) {
+    char *tpath = asb_xasprintf("%s/plots/%s", asb_source_dir(), template);
+    char *text = asb_read_file(tpath, NULL);
+    if (!text) {
+        fprintf(stderr, "asbench: cannot read the chart template %s: %s (set ASBENCH_SOURCE_DIR to the source tree)\n",
+                tpath, strerror(errno));
+        free(tpath);
+        return -1;
+    }
+    char *driver = asb_xasprintf("%s/%s.gp", plot_dir, name);
+    FILE *f = fopen(driver, "w");
+    int r = -1;
+    if (f) {
+        fprintf(f, "# drawn by asbench from %s\noutbase = '%s/%s'\n%s\n%s", tpath, plot_dir, name, vars, text);
+        if (fclose(f) == 0) r = run_gnuplot(driver);
+    } else {
+        fprintf(stderr, "asbench: cannot write %s: %s\n", driver, strerror(errno));
+    }
+    free(driver);
+    free(text);
+    free(tpath);
+    return r;
+}
+
+/* A gnuplot single-quoted string: '' stands for one quote. */
+static char *gp_quote(const char *s) {
+    char *out = asb_xmalloc(2 * strlen(s) + 3), *o = out;
+    *o++ = '\'';
+    for (; *s; s++) {
+        if (*s == '\'') *o++ = '\'';
+        *o++ = *s;
+    }
+    *o++ = '\'';
+    return out;
+}
+
+static char *joined(const asb_strlist *l) {
+    char *out = asb_xstrdup("");
+    for (int i = 0; i < l->n; i++) {
+        char *next = asb_xasprintf("%s%s%s", out, i ? " " : "", l->items[i]);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+static bool is_sched_cell(const asb_cell_summary *c) { return strcmp(c->sched, "NA") != 0; }
+
+/* Bars of one metric for the allocator workloads' cells or the scheduler
+ * workloads' cells (two charts: different series, and one would be too
+ * wide); relative = divided by each group's baseline cell.  Returns 1 if
+ * drawn, 0 if the metric has no non-zero data there, -1 on failure. */
+static int bar_chart(const chart_data *d, const char *plot_dir, const char *name, const char *metric,
+                     bool relative, const char *baseline, const char *title, const char *ylabel, bool sched_part) {
+    int mi = asb_metric_index(metric);
+    bool any = false;
+    asb_strlist groups = {0}, series = {0};
+    for (int i = 0; i < d->ncells; i++) {
+        if (is_sched_cell(&d->cells[i]) != sched_part) continue;
+        /* A chart of nothing but zeros says nothing (and gnuplot refuses it). */
+        any |= d->cells[i].m[mi].n > 0 && d->cells[i].m[mi].median > 0;
+        if (!asb_strlist_has(&groups, d->cell_group[i])) asb_strlist_push(&groups, d->cell_group[i]);
+        if (!asb_strlist_has(&series, d->cell_series[i])) asb_strlist_push(&series, d->cell_series[i]);
+    }
+    int r = 0;
+    char *chart = asb_xasprintf("%s%s", name, sched_part ? "-sched" : "");
+    char *dat = asb_xasprintf("%s/%s.dat", plot_dir, chart);
+    FILE *f = any ? fopen(dat, "w") : NULL;
+    if (any && !f) {
+        fprintf(stderr, "asbench: cannot write %s: %s\n", dat, strerror(errno));
+        r = -1;
+    }
+    if (f) {
+        fprintf(f, "# group, then median lo hi per series: %s\n", metric);
+        for (int g = 0; g < groups.n; g++) {
+            int b = relative ? baseline_cell(d, groups.items[g], baseline) : -1;
+            double base = b >= 0 ? d->cells[b].m[mi].median : 1;
+            fprintf(f, "\"%s\"", groups.items[g]);
+            for (int s = 0; s < series.n; s++) {
+                int c = find_cell(d, groups.items[g], series.items[s]);
+                const asb_metric_stats *st = c >= 0 ? &d->cells[c].m[mi] : NULL;
+                if (st && st->n > 0 && base > 0) fprintf(f, " %g %g %g", st->median / base, st->lo / base, st->hi / base);
+                else fputs(" NaN NaN NaN", f);
+            }
+            fputc('\n', f);
+        }
+        fclose(f);
+        char *sl = joined(&series), *full_title = asb_xasprintf("%s%s", title, sched_part ? ", scheduler workloads" : "");
+        char *qtitle = gp_quote(full_title), *qlabel = gp_quote(ylabel);
+        int width = 80 + groups.n * (series.n + 1) * 12;
+        char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = %s\ny_label = %s\n"
+                                   "baseline_line = %d\nchart_width = %d\n",
+                                   dat, sl, qtitle, qlabel, relative, width < 1200 ? 1200 : width);
+        r = write_driver(plot_dir, chart, "bars.gp", vars) == 0 ? 1 : -1;
+        free(vars);
+        free(qtitle);
+        free(qlabel);
+        free(full_title);
+        free(sl);
+    }
+    asb_strlist_free(&groups);
+    asb_strlist_free(&series);
+    free(dat);
+    free(chart);
+    return r;
+}
+
+/* Scaling curves, one chart per workload run at several thread counts. */
+static int scaling_charts(const chart_data *d, const char *plot_dir, asb_strlist *drawn) {
+    int mi = asb_metric_index("ns_per_op");
+    asb_strlist workloads = {0};
+    for (int i = 0; i < d->ncells; i++)
+        if (!asb_strlist_has(&workloads, d->cells[i].workload)) asb_strlist_push(&workloads, d->cells[i].workload);
+    int status = 0;
+    for (int w = 0; w < workloads.n; w++) {
+        asb_strlist threads = {0}, series = {0};
+        for (int i = 0; i < d->ncells; i++) {
+            if (strcmp(d->cells[i].workload, workloads.items[w])) continue;
+            if (!asb_strlist_has(&threads, d->cells[i].threads)) asb_strlist_push(&threads, d->cells[i].threads);
+            if (!asb_strlist_has(&series, d->cell_series[i])) asb_strlist_push(&series, d->cell_series[i]);
+        }
+        if (threads.n > 1) {
+            char *name = asb_xasprintf("scaling-%s", workloads.items[w]);
+            char *dat = asb_xasprintf("%s/%s.dat", plot_dir, name);
+            FILE *f = fopen(dat, "w");
+            if (!f) status = -1;
+            for (int t = 0; f && t < threads.n; t++) {
+                fprintf(f, "%s", threads.items[t]);
+                for (int s = 0; s < series.n; s++) {
+                    /* The first parameter set of the workload at this thread count. */
+                    int c = -1;
+                    for (int i = 0; i < d->ncells && c < 0; i++)
+                        if (!strcmp(d->cells[i].workload, workloads.items[w]) &&
+                            !strcmp(d->cells[i].threads, threads.items[t]) && !strcmp(d->cell_series[i], series.items[s]))
+                            c = i;
+                    if (c >= 0 && d->cells[c].m[mi].n > 0) fprintf(f, " %g", d->cells[c].m[mi].median);
+                    else fputs(" NaN", f);
+                }
+                fputc('\n', f);
+            }
+            if (f) {
+                fclose(f);
+                char *sl = joined(&series);
+                char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = '%s: time per op against "
+                                           "threads (median)'\ny_label = 'ns/op'\n",
+                                           dat, sl, workloads.items[w]);
+                if (write_driver(plot_dir, name, "lines.gp", vars) == 0) asb_strlist_push(drawn, name);
+                else status = -1;
+                free(vars);
+                free(sl);
+            }
+            free(dat);
+            free(name);
+        }
+        asb_strlist_free(&threads);
+        asb_strlist_free(&series);
+    }
+    asb_strlist_free(&workloads);
+    return status;
+}
+
+/* RSS timelines: per workload, repetition 1 of each series' cell with the
+ * most threads. */
+static int timeline_charts(const asb_results *r, const char *dir, const char *plot_dir, asb_strlist *drawn) {
+    asb_strlist workloads = {0};
+    for (int i = 0; i < r->nrows; i++)
+        if (!asb_strlist_has(&workloads, asb_results_get(r, i, "workload")))
+            asb_strlist_push(&workloads, asb_results_get(r, i, "workload"));
+    int status = 0;
+    for (int w = 0; w < workloads.n; w++) {
+        asb_strlist files = {0}, series = {0};
+        int max_threads = 0;
+        for (int i = 0; i < r->nrows; i++)
+            if (!strcmp(asb_results_get(r, i, "workload"), workloads.items[w]) &&
+                atoi(asb_results_get(r, i, "threads")) > max_threads)
+                max_threads = atoi(asb_results_get(r, i, "threads"));
+        for (int i = 0; i < r->nrows; i++) {
+            const char *tl = asb_results_get(r, i, "timeline");
+            if (strcmp(asb_results_get(r, i, "workload"), workloads.items[w]) ||
+                atoi(asb_results_get(r, i, "threads")) != max_threads ||
+                strcmp(asb_results_get(r, i, "repetition"), "1") || strcmp(asb_results_get(r, i, "status"), "ok") ||
+                !strcmp(tl, "NA"))
+                continue;
+            const char *sched = asb_results_get(r, i, "scheduler"), *backend = asb_results_get(r, i, "backend");
+            char *s = strcmp(sched, "NA") && strcmp(backend, "go") ? asb_xasprintf("%s+%s", sched, backend)
+                                                                   : asb_xstrdup(backend);
+            if (!asb_strlist_has(&series, s)) {
+                char *path = asb_xasprintf("%s/%s", dir, tl);
+                if (access(path, R_OK) == 0 && !strpbrk(path, " '")) {
+                    asb_strlist_push(&series, s);
+                    asb_strlist_push(&files, path);
+                }
+                free(path);
+            }
+            free(s);
+        }
+        if (files.n > 0) {
+            char *name = asb_xasprintf("rss-%s", workloads.items[w]);
+            char *fl = joined(&files), *sl = joined(&series);
+            char *vars = asb_xasprintf("files = '%s'\nseries = '%s'\nchart_title = '%s t=%d: RSS over time "
+                                       "(repetition 1, sampled from /proc)'\n",
+                                       fl, sl, workloads.items[w], max_threads);
+            if (write_driver(plot_dir, name, "timeline.gp", vars) == 0) asb_strlist_push(drawn, name);
+            else status = -1;
+            free(vars);
+            free(fl);
+            free(sl);
+            free(name);
+        }
+        asb_strlist_free(&files);
+        asb_strlist_free(&series);
+    }
+    asb_strlist_free(&workloads);
+    return status;
+}
+
+static void md_metric(FILE *f, const asb_metric_stats *st) {
+    if (st->n == 0) fputs(" NA |", f);
+    else fprintf(f, " %.4g [%.4g, %.4g] |", st->median, st->lo, st->hi);
+}
+
+/* DIR/report.md: the charts drawn and the summary table. */
+static int write_report(const char *dir, const chart_data *d, const asb_strlist *charts, const char *baseline) {
+    char *path = asb_xasprintf("%s/report.md", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "asbench: cannot write %s: %s\n", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    fprintf(f, "# asbench report: %s\n\n", dir);
+    fprintf(f, "Raw runs: [results.csv](results.csv) (one row per repetition); per-cell statistics: "
+               "[summary.csv](summary.csv); machine and build: [env.json](env.json); matrix: [matrix.txt](matrix.txt).\n\n"
+               "Medians of the ok repetitions, with a distribution-free 95%% confidence interval for the median "
+               "(order statistics; with fewer than 6 repetitions the interval is [min, max] and covers less: "
+               "see ci_coverage in summary.csv). Charts relative to **%s**; lower is better.\n\n", baseline);
+    if (charts->n == 0) fputs("_No charts were drawn (see the messages of asbench plot)._\n\n", f);
+    for (int i = 0; i < charts->n; i++)
+        fprintf(f, "## %s\n\n![%s](plots/%s.png)\n\n([SVG](plots/%s.svg))\n\n", charts->items[i], charts->items[i],
+                charts->items[i], charts->items[i]);
+    fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
+          "| vol. ctx switches | lock contended | not ok |\n|---|---|---|---|---|---|---|---|---|---|---|\n", f);
+    static const char *const shown[] = {"ns_per_op", "peak_rss_kb", "final_rss_kb", "vol_ctx_switches",
+                                        "lock_contended"};
+    for (int i = 0; i < d->ncells; i++) {
+        const asb_cell_summary *c = &d->cells[i];
+        fprintf(f, "| %s | %s | %s | %s | %d/%d |", c->workload, c->sched, c->backend, c->threads, c->ok, c->runs);
+        for (size_t m = 0; m < sizeof shown / sizeof *shown; m++) md_metric(f, &c->m[asb_metric_index(shown[m])]);
+        fprintf(f, " %s |\n", c->not_ok[0] ? c->not_ok : "");
+    }
+    fputs("\n## Parameter sets\n\n", f);
+    for (int i = 0; i < d->param_sets.n; i++) fprintf(f, "- `%s`\n", d->param_sets.items[i]);
+    int r = fclose(f) == 0 ? 0 : -1;
+    free(path);
+    return r;
+}
+
+int asb_plot_dir(const char *dir, const char *baseline) {
+    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
+    asb_results r;
+    if (asb_results_load(csv, &r, &err) != 0) {
+        fprintf(stderr, "asbench: %s\n", err);
+        free(err);
+        free(csv);
+        return -1;
+    }
+    chart_data d = {0};
+    d.ncells = asb_summarize(&r, 0.05, &d.cells);
+    index_cells(&d);
+    asb_strlist charts = {0};
+    int status = 0;
+    if (!asb_program_on_path("gnuplot")) {
+        fprintf(stderr, "asbench: gnuplot not found on PATH (install Debian package gnuplot-nox); no charts drawn, "
+                        "%s is unchanged\n", csv);
+        status = -1;
+    } else {
+        char *plot_dir = asb_xasprintf("%s/plots", dir);
+        if (asb_mkdirs(plot_dir) != 0) {
+            fprintf(stderr, "asbench: cannot create %s: %s\n", plot_dir, strerror(errno));
+            status = -1;
+        } else {
+            char *time_title = asb_xasprintf("time per op relative to %s (median, 95%% CI of the median)", baseline);
+            char *rss_title = asb_xasprintf("peak RSS relative to %s (median, 95%% CI of the median)", baseline);
+            struct {
+                const char *name, *metric, *title, *ylabel;
+                bool relative;
+            } bars[] = {
+                {"time", "ns_per_op", time_title, "ratio (lower is better)", true},
+                {"peak_rss", "peak_rss_kb", rss_title, "ratio (lower is better)", true},
+                {"contention", "vol_ctx_switches", "voluntary context switches per run (blocking proxy)", "switches",
+                 false},
+                {"lock_contended", "lock_contended", "contended lock acquisitions (allocator's own figures)",
+                 "acquisitions", false},
+                {"futex", "futex_calls", "futex calls per run (strace -f -c)", "calls", false},
+            };
+            for (size_t i = 0; i < sizeof bars / sizeof *bars; i++)
+                for (int part = 0; part < 2; part++) {
+                    int b = bar_chart(&d, plot_dir, bars[i].name, bars[i].metric, bars[i].relative, baseline,
+                                      bars[i].title, bars[i].ylabel, part);
+                    char *chart = asb_xasprintf("%s%s", bars[i].name, part ? "-sched" : "");
+                    if (b > 0) asb_strlist_push(&charts, chart);
+                    if (b < 0) status = -1;
+                    free(chart);
+                }
+            if (scaling_charts(&d, plot_dir, &charts) != 0) status = -1;
+            if (timeline_charts(&r, dir, plot_dir, &charts) != 0) status = -1;
+            if (charts.n) fprintf(stderr, "asbench: %d charts in %s (PNG and SVG)\n", charts.n, plot_dir);
+            free(time_title);
+            free(rss_title);
+        }
+        free(plot_dir);
+    }
+    if (write_report(dir, &d, &charts, baseline) == 0) fprintf(stderr, "asbench: report %s/report.md\n", dir);
+    else status = -1;
+    for (int i = 0; i < d.ncells; i++) {
+        free(d.cell_group[i]);
+        free(d.cell_series[i]);
+    }
+    free(d.cell_group);
+    free(d.cell_series);
+    asb_strlist_free(&d.groups);
+    asb_strlist_free(&d.series);
+    asb_strlist_free(&d.param_sets);
+    asb_strlist_free(&charts);
+    asb_summary_free(d.cells, d.ncells);
+    asb_results_free(&r);
+    free(csv);
     return status;
 }
 
 int asb_cmd_plot(int argc, char **argv) {
     const char *dir = NULL, *baseline = "glibc";
     for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: asbench plot DIR [--baseline NAME]   (charts in DIR/plots, DIR/report.md, DIR/summary.csv)\n");
+            return 0;
+        }
         if (!strcmp(argv[i], "--baseline") && i + 1 < argc) baseline = argv[++i];
         else if (argv[i][0] == '-') asb_die_usage("plot: unknown option %s (usage: asbench plot DIR [--baseline NAME])", argv[i]);
+        else if (dir) asb_die_usage("plot: one folder only (usage: asbench plot DIR [--baseline NAME])");
         else dir = argv[i];
     }
     if (!dir) asb_die_usage("usage: asbench plot DIR [--baseline NAME]");
+    if (asb_write_summary(dir) != 0) return ASB_EXIT_USAGE;
     return asb_plot_dir(dir, baseline) ? ASB_EXIT_USAGE : 0;
 }

@@ -1,26 +1,36 @@
 /*
- * run.c — `asbench run`: expand backends × schedulers × workloads × threads
- * into cells, run each repetition of each cell in a fresh worker process,
- * and append one CSV row per run to DIR/results.csv as soon as it finishes.
+ * run.c — `asbench run`: run a matrix (matrix.c) of cells, each repetition
+ * in a fresh worker process, and append one CSV row per run to
+ * DIR/results.csv as soon as it finishes.
  *
  * Isolation: every run is a fork+exec of the worker binary linked with the
- * chosen allocator; its results come back on a pipe (fd 3), its resource use
- * from wait4().  A crash, timeout, non-zero exit or failed verification is the
- * row's status and the matrix goes on.  While the worker runs, the parent
- * samples /proc/PID/statm into a per-run RSS timeline (the worker does no
- * sampling of its own, so it is not slowed).
+ * chosen allocator (or the Go worker for the `go` scheduler); its results
+ * come back on a pipe (fd 3), its resource use from wait4().  A crash,
+ * timeout, non-zero exit or failed verification is the row's status and the
+ * matrix goes on.  While the worker runs, the parent samples /proc/PID/statm
+ * into a per-run RSS timeline (the worker does no sampling of its own, so it
+ * is not slowed).
  *
  * Order: repetitions are interleaved across cells (rep 1 of every cell, then
  * rep 2 …) so that drift on a noisy machine hits every backend alike; an
  * unrecorded warm-up run of each cell comes first.
+ *
+ * Durability: each row is one write() to a file opened O_APPEND, so a killed
+ * harness leaves only whole rows; DIR/matrix.txt holds the whole definition
+ * (cells and settings), so `--resume DIR` runs exactly the (cell,
+ * repetition) pairs that results.csv does not have yet.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,205 +38,141 @@
 
 #include "asbench.h"
 
-typedef struct run_options {
-    asb_alloc_choice *allocs;
-    int nallocs;
-    asb_strlist workloads, scheds, params;
-    int *threads;
-    int nthreads;
-    int reps;
-    bool warmup;
-    bool quick;
-    bool plot;
-    double timeout_s;
-    int sample_ms;
-    const char *dir;
-    const char *baseline;
-} run_options;
-
-typedef struct cell {
-    const asb_alloc_choice *alloc;
-    const asb_workload *workload;
-    const char *sched; /* NULL for allocator workloads */
-    int threads;
-    char *params;      /* effective parameters, "k=v k=v" */
-    asb_strlist overrides; /* --param values that apply to this workload */
-} cell;
-
 /* What one worker run gave. */
 typedef struct run_result {
     char status[64];
     char *message;
     double wall_s;
     struct rusage ru;
-    bool have_ru;
-    char *lines; /* raw key=value lines from the worker */
+    char *lines;        /* raw key=value lines from the worker */
+    double futex_calls; /* NaN unless counted */
 } run_result;
+
+/* Everything a run needs besides the cell. */
+typedef struct run_env {
+    const asb_matrix *m;
+    const char *dir;
+    cpu_set_t pin_set;
+    bool pin;
+} run_env;
 
 static volatile sig_atomic_t interrupted;
 static void on_interrupt(int sig) { interrupted = sig; }
 
 static const char *usage_text =
     "usage: asbench run [options]\n"
-    "  --alloc LIST       backends, comma-separated, or all (default); name=/path/lib.so for a\n"
-    "                     library the build did not find (run under LD_PRELOAD)\n"
-    "  --workload LIST    workloads (default churn); see asbench list\n"
-    "  --sched LIST       schedulers for scheduler workloads (default gmp)\n"
-    "  --threads LIST     thread counts, e.g. 1,2 (default 1)\n"
-    "  --param KEY=VALUE  override a workload parameter (repeatable)\n"
-    "  --preset NAME      quick or standard (default standard): parameter values and reps\n"
-    "  --reps N           repetitions per cell (default 5; quick 3)\n"
-    "  --no-warmup        skip the unrecorded warm-up run of each cell\n"
-    "  --timeout S        seconds before a run is killed (default 600)\n"
-    "  --sample-ms N      RSS timeline sampling interval (default 10)\n"
-    "  -o DIR             results folder (default results/run-YYYYmmdd-HHMMSS)\n"
-    "  --baseline NAME    backend the charts are relative to (default glibc)\n"
-    "  --no-plot          do not draw charts at the end\n";
+    "  --matrix NAME|FILE  run a matrix: quick (CI), default, full, or a matrix file\n"
+    "                      (format: docs/harness.md); cannot be mixed with the cell options below\n"
+    "  --resume DIR        finish an interrupted run in DIR (its matrix.txt), skipping done runs\n"
+    "  --shard I/N         run only slice I of N of the cells (join the folders with asbench merge)\n"
+    "cells (without --matrix):\n"
+    "  --alloc LIST        backends, comma-separated, or all (default); name=/path/lib.so for a\n"
+    "                      library the build did not find (run under LD_PRELOAD)\n"
+    "  --workload LIST     workloads (default churn), or all; see asbench list\n"
+    "  --sched LIST        schedulers for scheduler workloads (default all; go = the Go runtime)\n"
+    "  --threads LIST      thread counts, e.g. 1,2 (default 1)\n"
+    "  --param KEY=VALUE   set a workload parameter; VALUE may be a comma list (repeatable)\n"
+    "settings:\n"
+    "  --preset NAME       quick or standard (default standard): parameter values and reps\n"
+    "  --reps N            repetitions per cell (default 5; quick 3)\n"
+    "  --no-warmup         skip the unrecorded warm-up run of each cell\n"
+    "  --timeout S         seconds before a run is killed (default 600)\n"
+    "  --sample-ms N       RSS timeline sampling interval (default 10)\n"
+    "  --pin CPULIST       pin every worker to these CPUs (sched_setaffinity), e.g. 0 or 0-1\n"
+    "  --futex-counts      count futex calls with strace -f (perturbs the run; NA without strace)\n"
+    "  -o DIR              results folder (default results/run-YYYYmmdd-HHMMSS); must not hold results\n"
+    "  --baseline NAME     backend the charts are relative to (default glibc)\n"
+    "  --no-plot           do not draw charts at the end\n"
+    "  --dry-run           print the cells of this shard and the number of runs, run nothing\n";
 
-static int parse_positive(const char *what, const char *s, int max) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > max)
-        asb_die_usage("%s %s: need an integer in 1..%d", what, s, max);
-    return (int)v;
+/* Appends "KEY=VALUE " to a line being built from the options. */
+static void add_word(char **line, const char *key, const char *value) {
+    if (strpbrk(value, " \t\n#"))
+        asb_die_usage("%s %s: values may not contain blanks or '#'", key, value);
+    char *next = asb_xasprintf("%s %s=%s", *line, key, value);
+    free(*line);
+    *line = next;
 }
 
-static void valid_workloads(char *buf, size_t len) {
-    buf[0] = 0;
-    for (int i = 0; asb_workload_at(i); i++) {
-        if (buf[0]) strncat(buf, ", ", len - strlen(buf) - 1);
-        strncat(buf, asb_workload_at(i)->name, len - strlen(buf) - 1);
-    }
-}
-
-static void valid_scheds(char *buf, size_t len) {
-    buf[0] = 0;
-    for (int i = 0; asb_sched_at(i); i++) {
-        if (buf[0]) strncat(buf, ", ", len - strlen(buf) - 1);
-        strncat(buf, asb_sched_at(i)->name, len - strlen(buf) - 1);
-    }
-}
-
-static bool has_param(const asb_workload *w, const char *key, size_t keylen) {
-    for (int i = 0; w->params && w->params[i].name; i++)
-        if (strlen(w->params[i].name) == keylen && strncmp(w->params[i].name, key, keylen) == 0)
-            return true;
-    return false;
-}
-
-static void parse_options(int argc, char **argv, run_options *o) {
-    const char *alloc_spec = "all", *threads_spec = "1";
-    int reps = 0;
-    *o = (run_options){.warmup = true, .plot = true, .timeout_s = 600, .sample_ms = 10,
-                       .baseline = "glibc"};
+/* Builds the matrix from the options; returns the resume folder or NULL. */
+static const char *parse_options(int argc, char **argv, asb_matrix *m, const char **dir, bool *plot,
+                                 bool *dry_run) {
+    const char *matrix = NULL, *resume = NULL;
+    char *set = asb_xstrdup("set"), *run = asb_xstrdup("run");
+    bool cell_option = false, workload_given = false;
+    *plot = true;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             exit(0);
         }
-        if (strcmp(a, "--no-warmup") == 0) { o->warmup = false; continue; }
-        if (strcmp(a, "--no-plot") == 0) { o->plot = false; continue; }
+        if (!strcmp(a, "--no-warmup")) { add_word(&set, "warmup", "no"); continue; }
+        if (!strcmp(a, "--futex-counts")) { add_word(&set, "futex-counts", "yes"); continue; }
+        if (!strcmp(a, "--no-plot")) { *plot = false; continue; }
+        if (!strcmp(a, "--dry-run")) { *dry_run = true; continue; }
         if (i + 1 >= argc) asb_die_usage("option %s needs a value (see asbench run --help)", a);
         const char *v = argv[++i];
-        if (strcmp(a, "--alloc") == 0) alloc_spec = v;
-        else if (strcmp(a, "--workload") == 0) asb_strlist_split(&o->workloads, v, ',');
-        else if (strcmp(a, "--sched") == 0) asb_strlist_split(&o->scheds, v, ',');
-        else if (strcmp(a, "--threads") == 0) threads_spec = v;
-        else if (strcmp(a, "--param") == 0) {
-            if (!strchr(v, '=') || v[0] == '=') asb_die_usage("--param %s: expected key=value", v);
-            asb_strlist_push(&o->params, v);
-        } else if (strcmp(a, "--preset") == 0) {
-            if (strcmp(v, "quick") && strcmp(v, "standard"))
-                asb_die_usage("--preset %s: valid presets are quick, standard", v);
-            o->quick = strcmp(v, "quick") == 0;
-        } else if (strcmp(a, "--reps") == 0) reps = parse_positive("--reps", v, 1000);
-        else if (strcmp(a, "--timeout") == 0) {
-            char *end;
-            o->timeout_s = strtod(v, &end);
-            if (*end || !(o->timeout_s > 0)) asb_die_usage("--timeout %s: need seconds > 0", v);
-        } else if (strcmp(a, "--sample-ms") == 0) o->sample_ms = parse_positive("--sample-ms", v, 60000);
-        else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) o->dir = v;
-        else if (strcmp(a, "--baseline") == 0) o->baseline = v;
+        if (!strcmp(a, "--matrix")) matrix = v;
+        else if (!strcmp(a, "--resume")) resume = v;
+        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) *dir = v;
+        else if (!strcmp(a, "--alloc")) { add_word(&run, "alloc", v); cell_option = true; }
+        else if (!strcmp(a, "--workload")) { add_word(&run, "workload", v); cell_option = workload_given = true; }
+        else if (!strcmp(a, "--sched")) { add_word(&run, "sched", v); cell_option = true; }
+        else if (!strcmp(a, "--threads")) { add_word(&run, "threads", v); cell_option = true; }
+        else if (!strcmp(a, "--param")) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v) asb_die_usage("--param %s: expected key=value", v);
+            char *key = strndup(v, (size_t)(eq - v));
+            add_word(&run, key, eq + 1);
+            free(key);
+            cell_option = true;
+        } else if (!strcmp(a, "--preset")) add_word(&set, "preset", v);
+        else if (!strcmp(a, "--reps")) add_word(&set, "reps", v);
+        else if (!strcmp(a, "--timeout")) add_word(&set, "timeout", v);
+        else if (!strcmp(a, "--sample-ms")) add_word(&set, "sample-ms", v);
+        else if (!strcmp(a, "--pin")) add_word(&set, "pin", v);
+        else if (!strcmp(a, "--baseline")) add_word(&set, "baseline", v);
+        else if (!strcmp(a, "--shard")) add_word(&set, "shard", v);
         else asb_die_usage("run: unknown option %s (see asbench run --help)", a);
     }
-    o->reps = reps ? reps : o->quick ? 3 : 5;
-    o->nallocs = asb_parse_allocs(alloc_spec, &o->allocs);
-    if (o->workloads.n == 0) asb_strlist_push(&o->workloads, "churn");
-    if (o->scheds.n == 0) asb_strlist_push(&o->scheds, "gmp");
-
-    char valid[2048];
-    for (int i = 0; i < o->workloads.n; i++)
-        if (!asb_workload_find(o->workloads.items[i])) {
-            valid_workloads(valid, sizeof valid);
-            asb_die_usage("unknown workload '%s' (valid: %s)", o->workloads.items[i], valid);
+    asb_matrix_init(m);
+    char *err = NULL;
+    if (resume) {
+        if (argc != 2 && !(argc == 3 && !*plot))
+            asb_die_usage("--resume DIR takes no other option than --no-plot (the settings are in DIR/matrix.txt)");
+        char *path = asb_xasprintf("%s/matrix.txt", resume);
+        char *text = asb_read_file(path, NULL);
+        if (!text) asb_die_usage("--resume %s: cannot read %s: %s", resume, path, strerror(errno));
+        if (asb_matrix_parse(m, path, text, &err)) asb_die_usage("%s", err);
+        free(text);
+        free(path);
+        *dir = resume;
+    } else {
+        if (matrix && cell_option)
+            asb_die_usage("--matrix cannot be combined with --alloc/--workload/--sched/--threads/--param "
+                          "(write a matrix file instead)");
+        /* The settings go first so that preset= applies to the run lines. */
+        if (strcmp(set, "set") && asb_matrix_parse(m, "command line", set, &err)) asb_die_usage("%s", err);
+        if (matrix) {
+            char *path = asb_matrix_path(matrix);
+            char *text = asb_read_file(path, NULL);
+            if (!text) asb_die_usage("--matrix %s: cannot read %s: %s", matrix, path, strerror(errno));
+            if (asb_matrix_parse(m, path, text, &err)) asb_die_usage("%s", err);
+            /* The command line's settings win over the file's. */
+            if (strcmp(set, "set") && asb_matrix_parse(m, "command line", set, &err)) asb_die_usage("%s", err);
+            free(text);
+            free(path);
+        } else {
+            if (!workload_given) add_word(&run, "workload", "churn");
+            if (asb_matrix_parse(m, "command line", run, &err)) asb_die_usage("%s", err);
         }
-    bool any_sched_workload = false;
-    for (int i = 0; i < o->workloads.n; i++)
-        any_sched_workload |= !strcmp(asb_workload_find(o->workloads.items[i])->kind, "sched");
-    for (int i = 0; i < o->scheds.n && any_sched_workload; i++)
-        if (!asb_sched_find(o->scheds.items[i])) {
-            valid_scheds(valid, sizeof valid);
-            asb_die_usage("unknown scheduler '%s' (valid: %s)", o->scheds.items[i], valid[0] ? valid : "none built");
-        }
-    for (int i = 0; i < o->params.n; i++) {
-        const char *p = o->params.items[i];
-        size_t keylen = (size_t)(strchr(p, '=') - p);
-        bool used = false;
-        for (int j = 0; j < o->workloads.n; j++)
-            used |= has_param(asb_workload_find(o->workloads.items[j]), p, keylen);
-        if (!used) asb_die_usage("--param %s: no selected workload has a parameter '%.*s' (see asbench list)",
-                                 p, (int)keylen, p);
     }
-    asb_strlist ts = {0};
-    asb_strlist_split(&ts, threads_spec, ',');
-    if (ts.n == 0) asb_die_usage("--threads: empty list");
-    o->threads = asb_xmalloc((size_t)ts.n * sizeof *o->threads);
-    for (int i = 0; i < ts.n; i++) o->threads[i] = parse_positive("--threads", ts.items[i], 4096);
-    o->nthreads = ts.n;
-    asb_strlist_free(&ts);
-}
-
-/* Effective parameters of a workload in a cell, as "k=v k=v". */
-static char *effective_params(const asb_workload *w, bool quick, const asb_strlist *overrides) {
-    char *out = asb_xstrdup("");
-    for (int i = 0; w->params && w->params[i].name; i++) {
-        const char *v = quick && w->params[i].quick ? w->params[i].quick : w->params[i].def;
-        size_t klen = strlen(w->params[i].name);
-        for (int j = 0; j < overrides->n; j++)
-            if (strncmp(overrides->items[j], w->params[i].name, klen) == 0 && overrides->items[j][klen] == '=')
-                v = overrides->items[j] + klen + 1;
-        char *next = asb_xasprintf("%s%s%s=%s", out, *out ? " " : "", w->params[i].name, v);
-        free(out);
-        out = next;
-    }
-    return out;
-}
-
-static cell *build_cells(const run_options *o, int *ncells) {
-    int max = o->nallocs * o->workloads.n * o->scheds.n * o->nthreads, n = 0;
-    cell *cells = asb_xmalloc((size_t)max * sizeof *cells);
-    for (int w = 0; w < o->workloads.n; w++) {
-        const asb_workload *wl = asb_workload_find(o->workloads.items[w]);
-        bool is_sched = strcmp(wl->kind, "sched") == 0;
-        for (int s = 0; s < (is_sched ? o->scheds.n : 1); s++)
-            for (int t = 0; t < o->nthreads; t++)
-                for (int a = 0; a < o->nallocs; a++) {
-                    cell *c = &cells[n++];
-                    *c = (cell){.alloc = &o->allocs[a], .workload = wl,
-                                .sched = is_sched ? o->scheds.items[s] : NULL,
-                                .threads = o->threads[t]};
-                    for (int p = 0; p < o->params.n; p++) {
-                        const char *kv = o->params.items[p];
-                        if (has_param(wl, kv, (size_t)(strchr(kv, '=') - kv)))
-                            asb_strlist_push(&c->overrides, kv);
-                    }
-                    c->params = effective_params(wl, o->quick, &c->overrides);
-                }
-    }
-    *ncells = n;
-    return cells;
+    if (m->ncells == 0) asb_die_usage("the matrix has no cells");
+    if (m->reps == 0) m->reps = m->quick ? 3 : 5;
+    free(set);
+    free(run);
+    return resume;
 }
 
 static long statm_rss_kb(pid_t pid) {
@@ -247,32 +193,71 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void exec_worker(const cell *c, const run_options *o, int result_fd) {
-    const char *backend = c->alloc->preload ? "glibc" : c->alloc->name;
-    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), backend);
+static bool is_go(const asb_cell *c) { return c->sched && !strcmp(c->sched, "go"); }
+
+/* The Go worker lives in the build tree beside the C workers' folder. */
+static char *go_worker_path(void) {
+    return asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
+}
+
+static char *worker_path(const asb_cell *c) {
+    if (is_go(c)) return go_worker_path();
+    return asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), c->alloc.preload ? "glibc" : c->alloc.name);
+}
+
+/* Parses "0-3,6" into a CPU set; false if it names no usable CPU. */
+static bool parse_cpulist(const char *list, cpu_set_t *set) {
+    CPU_ZERO(set);
+    asb_strlist parts = {0};
+    asb_strlist_split(&parts, list, ',');
+    bool ok = parts.n > 0;
+    for (int i = 0; i < parts.n && ok; i++) {
+        int lo, hi, used = 0;
+        const char *item = parts.items[i];
+        if (sscanf(item, "%d-%d%n", &lo, &hi, &used) != 2 || item[used]) { /* not a range: one CPU */
+            used = 0;
+            if (sscanf(item, "%d%n", &lo, &used) != 1 || item[used]) {
+                ok = false;
+                break;
+            }
+            hi = lo;
+        }
+        if (lo < 0 || hi < lo || hi >= CPU_SETSIZE) ok = false;
+        for (int c = lo; ok && c <= hi; c++) CPU_SET(c, set);
+    }
+    asb_strlist_free(&parts);
+    return ok;
+}
+
+static void exec_worker(const asb_cell *c, const run_env *env, int result_fd, const char *strace_out) {
+    char *path = worker_path(c);
     char threads[16];
     snprintf(threads, sizeof threads, "%d", c->threads);
-    const char *argv[96];
+    const char *argv[128];
     int n = 0;
+    if (strace_out) {
+        const char *strace[] = {"strace", "-f", "-c", "-e", "trace=futex", "-o", strace_out};
+        for (size_t i = 0; i < sizeof strace / sizeof *strace; i++) argv[n++] = strace[i];
+    }
     argv[n++] = path;
     argv[n++] = "--workload";
     argv[n++] = c->workload->name;
     argv[n++] = "--threads";
     argv[n++] = threads;
     argv[n++] = "--preset";
-    argv[n++] = o->quick ? "quick" : "standard";
+    argv[n++] = c->quick ? "quick" : "standard";
     argv[n++] = "--result-fd";
     argv[n++] = "3";
     if (c->sched) {
         argv[n++] = "--sched";
         argv[n++] = c->sched;
     }
-    if (c->alloc->preload) {
+    if (c->alloc.preload) {
         argv[n++] = "--preloaded";
-        argv[n++] = c->alloc->name;
-        setenv("LD_PRELOAD", c->alloc->preload, 1);
+        argv[n++] = c->alloc.name;
+        setenv("LD_PRELOAD", c->alloc.preload, 1);
     }
-    for (int i = 0; i < c->overrides.n && n < 92; i++) {
+    for (int i = 0; i < c->overrides.n && n < 124; i++) {
         argv[n++] = "--param";
         argv[n++] = c->overrides.items[i];
     }
@@ -281,89 +266,161 @@ static void exec_worker(const cell *c, const run_options *o, int result_fd) {
         dup2(result_fd, 3);
         close(result_fd);
     }
-    execv(path, (char **)argv);
-    fprintf(stderr, "asbench: cannot run %s: %s\n", path, strerror(errno));
+    if (env->pin && sched_setaffinity(0, sizeof env->pin_set, &env->pin_set) != 0) {
+        fprintf(stderr, "asbench: --pin %s: %s\n", env->m->pin, strerror(errno));
+        _exit(127);
+    }
+    execvp(argv[0], (char **)argv);
+    fprintf(stderr, "asbench: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
 }
 
+/* Futex calls in an `strace -c` summary, or NaN. */
+static double strace_futex_calls(const char *path) {
+    char *text = asb_read_file(path, NULL);
+    double calls = NAN;
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        /* % time, seconds, usecs/call, calls, [errors], syscall */
+        double pct, secs, usecs, count;
+        const char *name = strrchr(line, ' ');
+        if (name && !strcmp(name + 1, "futex") && sscanf(line, "%lf %lf %lf %lf", &pct, &secs, &usecs, &count) == 4)
+            calls = count;
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    return calls;
+}
+
+/* Output of a worker read through a pipe into a NUL-terminated buffer. */
+typedef struct stream {
+    int fd;
+    bool eof, echo; /* echo: pass it on to our stderr too */
+    char *buf;
+    size_t len, cap;
+} stream;
+
+static void stream_read(stream *s) {
+    if (s->cap - s->len < 4096) {
+        s->cap = s->cap ? 2 * s->cap : 8192;
+        s->buf = realloc(s->buf, s->cap);
+        if (!s->buf) asb_die("out of memory");
+    }
+    ssize_t got = read(s->fd, s->buf + s->len, s->cap - s->len - 1);
+    if (got > 0) {
+        if (s->echo && write(2, s->buf + s->len, (size_t)got) < 0) s->echo = false;
+        s->len += (size_t)got;
+    } else if (got == 0 || errno != EINTR) {
+        s->eof = true;
+    }
+    s->buf[s->len] = 0;
+}
+
 /* Run one repetition; the RSS timeline goes to `timeline_path` (may be NULL). */
-static void run_once(const cell *c, const run_options *o, const char *timeline_path, run_result *r) {
-    *r = (run_result){0};
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) asb_die("pipe: %s", strerror(errno));
-    FILE *timeline = timeline_path ? fopen(timeline_path, "w") : NULL;
+static void run_once(const asb_cell *c, const run_env *env, const char *timeline_path, run_result *r) {
+    const asb_matrix *m = env->m;
+    *r = (run_result){.futex_calls = NAN};
+    if (is_go(c)) {
+        char *go = go_worker_path();
+        bool present = access(go, X_OK) == 0;
+        if (!present) {
+            snprintf(r->status, sizeof r->status, "unsupported");
+            r->message = asb_xasprintf("Go worker %s is missing: go was not found at build time "
+                                       "(install Debian package golang-go and rebuild)", go);
+            r->lines = asb_xstrdup("");
+        }
+        free(go);
+        if (!present) return;
+    }
+    char *strace_out = m->futex_counts && asb_program_on_path("strace")
+                           ? asb_xasprintf("%s/.strace-%d.txt", env->dir, (int)getpid())
+                           : NULL;
+    /* results[]: the worker's key=value lines (its fd 3); errors[]: its
+     * stderr, passed on to ours and kept to explain a failed run. */
+    int results[2], errors[2];
+    if (pipe2(results, O_CLOEXEC) != 0 || pipe2(errors, O_CLOEXEC) != 0) asb_die("pipe: %s", strerror(errno));
+    FILE *timeline = timeline_path ? fopen(timeline_path, "we") : NULL;
     if (timeline) fputs("t_ms,rss_kb\n", timeline);
     double t0 = now_s();
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
-        close(fds[0]);
-        int fd = fcntl(fds[1], F_DUPFD, 3); /* keep it clear of 0-2; drops O_CLOEXEC */
-        exec_worker(c, o, fd);
+        signal(SIGTERM, SIG_DFL);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed harness leaves no worker behind */
+        dup2(errors[1], 2);
+        int fd = fcntl(results[1], F_DUPFD, 4); /* keep it clear of 0-3; drops O_CLOEXEC */
+        exec_worker(c, env, fd, strace_out);
     }
-    close(fds[1]);
+    close(results[1]);
+    close(errors[1]);
 
-    size_t len = 0, cap = 4096;
-    char *buf = asb_xmalloc(cap);
-    bool eof = false, exited = false, timed_out = false;
+    stream out = {.fd = results[0]}, err = {.fd = errors[0], .echo = true};
+    bool exited = false, timed_out = false, killed = false;
     int wstatus = 0;
     while (!exited) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int pr = eof ? (usleep((useconds_t)o->sample_ms * 1000), 0) : poll(&pfd, 1, o->sample_ms);
-        if (pr > 0) {
-            if (len + 4096 > cap) buf = realloc(buf, cap *= 2);
-            if (!buf) asb_die("out of memory");
-            ssize_t got = read(fds[0], buf + len, cap - len - 1);
-            if (got > 0) len += (size_t)got;
-            else if (got == 0 || errno != EINTR) eof = true;
+        struct pollfd pfd[2] = {{.fd = out.fd, .events = POLLIN}, {.fd = err.fd, .events = POLLIN}};
+        if (out.eof && err.eof) usleep((useconds_t)m->sample_ms * 1000);
+        else if (poll(pfd + out.eof, (nfds_t)(2 - out.eof - err.eof), m->sample_ms) > 0) {
+            if (!out.eof && pfd[0].revents) stream_read(&out);
+            if (!err.eof && pfd[1].revents) stream_read(&err);
         }
         if (timeline) {
             long rss = statm_rss_kb(pid);
-            if (rss >= 0) fprintf(timeline, "%.0f,%ld\n", (now_s() - t0) * 1000, rss);
+            /* 0 once the worker has exited and awaits wait4(): not a sample */
+            if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (now_s() - t0) * 1000, rss);
         }
         pid_t w = wait4(pid, &wstatus, WNOHANG, &r->ru);
         if (w == pid) exited = true;
-        else if (!timed_out && now_s() - t0 > o->timeout_s) {
-            timed_out = true;
+        else if (!killed && (interrupted || now_s() - t0 > m->timeout_s)) {
+            timed_out = !interrupted;
+            killed = true;
             kill(pid, SIGKILL);
         }
     }
     r->wall_s = now_s() - t0;
-    r->have_ru = true;
     /* Drain what the worker wrote before it exited. */
-    for (;;) {
-        if (len + 4096 > cap) buf = realloc(buf, cap *= 2);
-        if (!buf) asb_die("out of memory");
-        ssize_t got = read(fds[0], buf + len, cap - len - 1);
-        if (got <= 0) break;
-        len += (size_t)got;
-    }
-    close(fds[0]);
+    while (!out.eof) stream_read(&out);
+    while (!err.eof) stream_read(&err);
+    close(out.fd);
+    close(err.fd);
     if (timeline) fclose(timeline);
-    buf[len] = 0;
-    r->lines = buf;
+    r->lines = out.buf;
+    if (strace_out) {
+        r->futex_calls = strace_futex_calls(strace_out);
+        unlink(strace_out);
+        free(strace_out);
+    }
 
     if (timed_out) {
         snprintf(r->status, sizeof r->status, "timeout");
-        r->message = asb_xasprintf("killed after %.0f s", o->timeout_s);
+        r->message = asb_xasprintf("killed after %g s", m->timeout_s);
     } else if (WIFSIGNALED(wstatus)) {
-        snprintf(r->status, sizeof r->status, "crashed:%s", sigabbrev_np(WTERMSIG(wstatus)) ? sigabbrev_np(WTERMSIG(wstatus)) : "signal");
+        const char *abbrev = sigabbrev_np(WTERMSIG(wstatus));
+        snprintf(r->status, sizeof r->status, "crashed:SIG%s", abbrev ? abbrev : "UNKNOWN");
         r->message = asb_xasprintf("worker killed by signal %d (%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     } else {
         int code = WEXITSTATUS(wstatus);
         const char *names[] = {"ok", "error", "error", "verify-failed", "unsupported"};
-        if (code <= 4) snprintf(r->status, sizeof r->status, "%s", names[code]);
-        else snprintf(r->status, sizeof r->status, "error");
-        if (code == 127) r->message = asb_xasprintf("worker could not be started (see stderr)");
-        else if (code > 4) r->message = asb_xasprintf("worker exited with status %d", code);
+        snprintf(r->status, sizeof r->status, "%s", code <= 4 ? names[code] : "error");
+        if (code > 4 && code != 127) r->message = asb_xasprintf("worker exited with status %d", code);
     }
+    /* Else the last thing the worker said on stderr explains a failure. */
+    if (strcmp(r->status, "ok") && !r->message && err.len) {
+        char *end = err.buf + err.len;
+        while (end > err.buf && (end[-1] == '\n' || end[-1] == ' ')) *--end = 0;
+        char *line = end;
+        while (line > err.buf && line[-1] != '\n') line--;
+        if (*line) r->message = strndup(line, 300);
+    }
+    free(err.buf);
     /* The worker's own message, if any, is more precise. */
-    char *m = strstr(buf, "message=");
-    if (m && (m == buf || m[-1] == '\n')) {
-        char *nl = strchr(m, '\n');
+    char *msg = strstr(r->lines, "message=");
+    if (msg && (msg == r->lines || msg[-1] == '\n')) {
+        char *nl = strchr(msg, '\n');
         free(r->message);
-        r->message = nl ? strndup(m + 8, (size_t)(nl - m - 8)) : strdup(m + 8);
+        r->message = nl ? strndup(msg + 8, (size_t)(nl - msg - 8)) : strdup(msg + 8);
     }
 }
 
@@ -410,8 +467,8 @@ static char *extra_field(const char *lines) {
 }
 
 /* Format the row in memory and append it with one write(), so an interrupted
- * harness never leaves half a row. */
-static void append_row(int fd, const cell *c, int rep, const run_options *o, const run_result *r) {
+ * harness never leaves half a row.  Columns follow asb_csv_columns. */
+static void append_row(int fd, const asb_cell *c, int rep, const run_result *r, const char *timeline) {
     char *row = NULL;
     size_t rowlen = 0;
     FILE *f = open_memstream(&row, &rowlen);
@@ -421,16 +478,18 @@ static void append_row(int fd, const cell *c, int rep, const run_options *o, con
     bool have_ops = ok && ops > 0 && strcmp(r->status, "ok") == 0;
     double allocs = result_number(r->lines, "allocs", &ok);
     double bytes = result_number(r->lines, "bytes", &ok);
+    /* Resource figures exist only if a worker process ran. */
+    bool ran = r->wall_s > 0;
     char num[32][48];
     int k = 0;
 #define FMT(...) (snprintf(num[k], sizeof num[k], __VA_ARGS__), num[k++])
 #define NUM_OR_NA(cond, ...) ((cond) ? FMT(__VA_ARGS__) : NULL)
     const char *fields[32];
     int nf = 0;
-    fields[nf++] = c->alloc->name;
+    fields[nf++] = c->alloc.name;
     fields[nf++] = c->sched ? c->sched : "NA";
     fields[nf++] = c->workload->name;
-    fields[nf++] = o->quick ? "quick" : "standard";
+    fields[nf++] = c->quick ? "quick" : "standard";
     fields[nf++] = c->params;
     fields[nf++] = FMT("%d", c->threads);
     fields[nf++] = FMT("%d", rep);
@@ -440,25 +499,28 @@ static void append_row(int fd, const cell *c, int rep, const run_options *o, con
     fields[nf++] = NUM_OR_NA(have_ops, "%.4f", elapsed / ops);
     fields[nf++] = NUM_OR_NA(have_ops, "%.4f", allocs / ops);
     fields[nf++] = NUM_OR_NA(have_ops, "%.4f", bytes / ops);
-    fields[nf++] = FMT("%.6f", r->wall_s);
-    fields[nf++] = FMT("%.6f", (double)r->ru.ru_utime.tv_sec + (double)r->ru.ru_utime.tv_usec / 1e6);
-    fields[nf++] = FMT("%.6f", (double)r->ru.ru_stime.tv_sec + (double)r->ru.ru_stime.tv_usec / 1e6);
-    fields[nf++] = FMT("%ld", r->ru.ru_maxrss);
+    fields[nf++] = NUM_OR_NA(ran, "%.6f", r->wall_s);
+    fields[nf++] = NUM_OR_NA(ran, "%.6f", (double)r->ru.ru_utime.tv_sec + (double)r->ru.ru_utime.tv_usec / 1e6);
+    fields[nf++] = NUM_OR_NA(ran, "%.6f", (double)r->ru.ru_stime.tv_sec + (double)r->ru.ru_stime.tv_usec / 1e6);
+    fields[nf++] = NUM_OR_NA(ran, "%ld", r->ru.ru_maxrss);
     double final_rss = result_number(r->lines, "final_rss_kb", &ok);
     fields[nf++] = NUM_OR_NA(ok && final_rss >= 0, "%.0f", final_rss);
-    fields[nf++] = FMT("%ld", r->ru.ru_minflt);
-    fields[nf++] = FMT("%ld", r->ru.ru_majflt);
-    fields[nf++] = FMT("%ld", r->ru.ru_nvcsw);
-    fields[nf++] = FMT("%ld", r->ru.ru_nivcsw);
+    fields[nf++] = NUM_OR_NA(ran, "%ld", r->ru.ru_minflt);
+    fields[nf++] = NUM_OR_NA(ran, "%ld", r->ru.ru_majflt);
+    fields[nf++] = NUM_OR_NA(ran, "%ld", r->ru.ru_nvcsw);
+    fields[nf++] = NUM_OR_NA(ran, "%ld", r->ru.ru_nivcsw);
     static const char *lock_keys[] = {"native.lock_acquisitions", "native.lock_contended", "native.lock_wait_ns"};
     for (int i = 0; i < 3; i++) {
         double v = result_number(r->lines, lock_keys[i], &ok);
         fields[nf++] = NUM_OR_NA(ok, "%.0f", v);
     }
+    fields[nf++] = NUM_OR_NA(!isnan(r->futex_calls), "%.0f", r->futex_calls);
+    fields[nf++] = timeline;
 #undef NUM_OR_NA
 #undef FMT
     char *extra = extra_field(r->lines);
     fields[nf++] = extra;
+    if (nf != asb_ncsv_columns) asb_die("internal error: %d fields for %d columns", nf, asb_ncsv_columns);
     for (int i = 0; i < nf; i++) asb_csv_field(f, fields[i] ? fields[i] : "NA", i == nf - 1);
     fclose(f);
     free(extra);
@@ -481,24 +543,50 @@ static char *default_dir(void) {
 }
 
 /* File-name-safe identity of a cell: names plus a hash of its parameters. */
-static char *cell_slug(const cell *c) {
+static char *cell_slug(const asb_cell *c) {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (const char *p = c->params; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
-    return asb_xasprintf("%s-%s%s%s-t%d-%08x", c->workload->name, c->alloc->name, c->sched ? "-" : "",
+    return asb_xasprintf("%s-%s%s%s-t%d-%08x", c->workload->name, c->alloc.name, c->sched ? "-" : "",
                          c->sched ? c->sched : "", c->threads, h);
 }
 
-int asb_cmd_run(int argc, char **argv) {
-    run_options o;
-    parse_options(argc, argv, &o);
-    int ncells;
-    cell *cells = build_cells(&o, &ncells);
-    char *dir = o.dir ? asb_xstrdup(o.dir) : default_dir();
-    char *timeline_dir = asb_xasprintf("%s/timeline", dir);
-    if (asb_mkdirs(dir) != 0 || asb_mkdirs(timeline_dir) != 0)
-        asb_die_usage("cannot create output folder %s: %s", dir, strerror(errno));
-    char *csv_path = asb_xasprintf("%s/results.csv", dir);
-    int fd = open(csv_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+/* A resumed results.csv may end in a row cut short by a crash of the
+ * machine (a killed harness cannot leave one: rows are single writes). */
+static void drop_partial_row(const char *csv_path) {
+    size_t len;
+    char *text = asb_read_file(csv_path, &len);
+    if (!text || len == 0 || text[len - 1] == '\n') {
+        free(text);
+        return;
+    }
+    char *nl = strrchr(text, '\n');
+    off_t keep = nl ? (off_t)(nl - text + 1) : 0;
+    fprintf(stderr, "asbench: dropping an unfinished last row of %s\n", csv_path);
+    if (truncate(csv_path, keep) != 0) asb_die("cannot truncate %s: %s", csv_path, strerror(errno));
+    free(text);
+}
+
+/* done[i * (reps + 1) + rep] for the (cell, repetition) pairs in results.csv. */
+static bool *runs_done(const char *csv_path, const asb_matrix *m) {
+    bool *done = asb_xmalloc((size_t)m->ncells * (size_t)(m->reps + 1) * sizeof *done);
+    asb_results r;
+    char *err = NULL;
+    if (asb_results_load(csv_path, &r, &err) != 0) asb_die_usage("--resume: %s", err);
+    for (int row = 0; row < r.nrows; row++) {
+        char *key = asb_results_row_key(&r, row);
+        int rep = atoi(asb_results_get(&r, row, "repetition"));
+        for (int i = 0; i < m->ncells; i++)
+            if (!strcmp(m->cells[i].key, key) && rep >= 1 && rep <= m->reps) done[i * (m->reps + 1) + rep] = true;
+        free(key);
+    }
+    asb_results_free(&r);
+    return done;
+}
+
+static int open_results(const char *csv_path, bool resume) {
+    int fd = open(csv_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (resume ? 0 : O_EXCL), 0666);
+    if (fd < 0 && errno == EEXIST)
+        asb_die_usage("%s already exists: finish it with --resume, or choose another -o folder", csv_path);
     if (fd < 0) asb_die_usage("cannot write %s: %s", csv_path, strerror(errno));
     if (lseek(fd, 0, SEEK_END) == 0) {
         char *hdr = NULL;
@@ -509,27 +597,94 @@ int asb_cmd_run(int argc, char **argv) {
         if (write(fd, hdr, hlen) != (ssize_t)hlen) asb_die_usage("cannot write %s: %s", csv_path, strerror(errno));
         free(hdr);
     }
+    return fd;
+}
+
+/* DIR/matrix.txt: what --resume re-reads (written once, before any run). */
+static void write_matrix_file(const char *dir, const asb_matrix *m) {
+    char *path = asb_xasprintf("%s/matrix.txt", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) asb_die_usage("cannot write %s: %s", path, strerror(errno));
+    fprintf(f, "# asbench matrix of this results folder (asbench run --resume reads it)\n%s", m->text);
+    /* Settings resolved from defaults, so that a resume cannot drift. */
+    fprintf(f, "set reps=%d\n", m->reps);
+    if (fclose(f) != 0) asb_die_usage("cannot write %s: %s", path, strerror(errno));
+    free(path);
+}
+
+int asb_cmd_run(int argc, char **argv) {
+    asb_matrix m;
+    const char *dir_opt = NULL;
+    bool plot, dry_run = false;
+    bool resume = parse_options(argc, argv, &m, &dir_opt, &plot, &dry_run) != NULL;
+    if (dry_run) {
+        int n = 0;
+        for (int i = 0; i < m.ncells; i++)
+            if (asb_matrix_in_shard(&m, i)) {
+                const asb_cell *c = &m.cells[i];
+                printf("%s %s%s%s t=%d %s\n", c->workload->name, c->alloc.name, c->sched ? " " : "",
+                       c->sched ? c->sched : "", c->threads, c->params);
+                n++;
+            }
+        printf("%d cells, %d runs (%d repetitions%s)\n", n, n * (m.reps + m.warmup), m.reps,
+               m.warmup ? " + 1 warm-up" : "");
+        return 0;
+    }
+    run_env env = {.m = &m};
+    if (m.pin && !(env.pin = parse_cpulist(m.pin, &env.pin_set)))
+        asb_die_usage("--pin %s: not a CPU list", m.pin);
+    char *dir = dir_opt ? asb_xstrdup(dir_opt) : default_dir();
+    env.dir = dir;
+    char *timeline_dir = asb_xasprintf("%s/timeline", dir);
+    if (asb_mkdirs(dir) != 0 || asb_mkdirs(timeline_dir) != 0)
+        asb_die_usage("cannot create output folder %s: %s", dir, strerror(errno));
+    char *csv_path = asb_xasprintf("%s/results.csv", dir);
+    if (resume) drop_partial_row(csv_path);
+    int fd = open_results(csv_path, resume);
+    if (!resume) {
+        write_matrix_file(dir, &m);
+        asb_write_env(dir, argc, argv, &m);
+    }
+    bool *done = resume ? runs_done(csv_path, &m) : asb_xmalloc((size_t)m.ncells * (size_t)(m.reps + 1));
 
     struct sigaction sa = {.sa_handler = on_interrupt};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int total = ncells * (o.reps + (o.warmup ? 1 : 0)), done = 0, failures = 0;
+    /* Cells of this shard with runs left; each gets a warm-up first. */
+    int todo = 0, cells_left = 0;
+    for (int i = 0; i < m.ncells; i++) {
+        if (!asb_matrix_in_shard(&m, i)) continue;
+        int left = 0;
+        for (int rep = 1; rep <= m.reps; rep++) left += !done[i * (m.reps + 1) + rep];
+        todo += left;
+        cells_left += left > 0;
+    }
+    int total = todo + (m.warmup ? cells_left : 0), count = 0, failures = 0;
+    if (resume) fprintf(stderr, "asbench: resuming %s: %d runs left\n", dir, todo);
     double start = now_s();
-    for (int rep = o.warmup ? 0 : 1; rep <= o.reps && !interrupted; rep++)
-        for (int i = 0; i < ncells && !interrupted; i++) {
-            cell *c = &cells[i];
+    for (int rep = m.warmup ? 0 : 1; rep <= m.reps && !interrupted; rep++)
+        for (int i = 0; i < m.ncells && !interrupted; i++) {
+            if (!asb_matrix_in_shard(&m, i)) continue;
+            bool *row_done = &done[i * (m.reps + 1)];
+            if (rep > 0 && row_done[rep]) continue;
+            if (rep == 0) { /* warm up only cells with something left to run */
+                bool any = false;
+                for (int r = 1; r <= m.reps; r++) any |= !row_done[r];
+                if (!any) continue;
+            }
+            asb_cell *c = &m.cells[i];
             double elapsed = now_s() - start;
-            double eta = done ? elapsed / done * (total - done) : 0;
-            fprintf(stderr, "[%d/%d] %s %s%s%s t=%d %s (ETA %.0f s)\n", done + 1, total, c->workload->name,
-                    c->alloc->name, c->sched ? " " : "", c->sched ? c->sched : "", c->threads,
-                    rep == 0 ? "warm-up" : "", eta);
+            fprintf(stderr, "[%d/%d] %s %s%s%s t=%d %s %s (ETA %.0f s)\n", count + 1, total, c->workload->name,
+                    c->alloc.name, c->sched ? " " : "", c->sched ? c->sched : "", c->threads, c->params,
+                    rep == 0 ? "warm-up" : "", count ? elapsed / count * (total - count) : 0.0);
             char *slug = cell_slug(c);
-            char *tl = rep ? asb_xasprintf("%s/%s-r%d.csv", timeline_dir, slug, rep) : NULL;
+            char *tl_name = rep ? asb_xasprintf("timeline/%s-r%d.csv", slug, rep) : NULL;
+            char *tl = tl_name ? asb_xasprintf("%s/%s", dir, tl_name) : NULL;
             run_result r;
-            run_once(c, &o, tl, &r);
+            run_once(c, &env, tl, &r);
             if (!interrupted && rep > 0) {
-                append_row(fd, c, rep, &o, &r);
+                append_row(fd, c, rep, &r, tl_name);
                 if (strcmp(r.status, "ok") != 0) {
                     failures++;
                     fprintf(stderr, "  -> %s%s%s\n", r.status, r.message ? ": " : "", r.message ? r.message : "");
@@ -540,16 +695,19 @@ int asb_cmd_run(int argc, char **argv) {
             free_result(&r);
             free(slug);
             free(tl);
-            done++;
+            free(tl_name);
+            count++;
         }
     close(fd);
     if (interrupted) {
-        fprintf(stderr, "asbench: interrupted; %s keeps every finished run\n", csv_path);
+        fprintf(stderr, "asbench: interrupted; %s keeps every finished run (finish with: asbench run --resume %s)\n",
+                csv_path, dir);
         return 130;
     }
     fprintf(stderr, "asbench: %d runs in %.1f s, %d not ok; results in %s\n", total, now_s() - start, failures,
             csv_path);
-    if (o.plot && asb_plot_dir(dir, o.baseline) != 0)
+    if (asb_write_summary(dir) == 0) fprintf(stderr, "asbench: summary %s/summary.csv\n", dir);
+    if (plot && asb_plot_dir(dir, m.baseline) != 0)
         fprintf(stderr, "asbench: charts were not drawn (results are complete in %s)\n", csv_path);
     return 0;
 }

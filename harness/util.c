@@ -140,7 +140,18 @@ static void valid_backends(char *buf, size_t len) {
     }
 }
 
-int asb_parse_allocs(const char *spec, asb_alloc_choice **out) {
+/* Sets *err (allocated) and returns -1. */
+static int alloc_error(char **err, asb_strlist *parts, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int alloc_error(char **err, asb_strlist *parts, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0) asb_die("out of memory");
+    va_end(ap);
+    asb_strlist_free(parts);
+    return -1;
+}
+
+int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
     asb_strlist parts = {0};
     asb_strlist_split(&parts, spec, ',');
     if (parts.n == 1 && strcmp(parts.items[0], "all") == 0) {
@@ -148,32 +159,78 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out) {
         for (int i = 0; i < asb_nbackends; i++)
             if (asb_backends[i].found) asb_strlist_push(&parts, asb_backends[i].name);
     }
-    if (parts.n == 0) asb_die_usage("--alloc: no backend named");
+    if (parts.n == 0) return alloc_error(err, &parts, "no backend named");
     asb_alloc_choice *c = asb_xmalloc((size_t)parts.n * sizeof *c);
+    char valid[512];
+    valid_backends(valid, sizeof valid);
     for (int i = 0; i < parts.n; i++) {
         char *name = parts.items[i], *eq = strchr(name, '=');
         if (eq) { /* name=/path/to/lib.so */
             *eq = 0;
-            if (!*name || !eq[1]) asb_die_usage("--alloc %s=%s: expected name=/path/to/lib.so", name, eq + 1);
-            if (asb_backend_entry_find(name))
-                asb_die_usage("--alloc %s=…: '%s' is a built backend's name; pick another", name, name);
+            if (!*name || !eq[1]) return alloc_error(err, &parts, "%s=%s: expected name=/path/to/lib.so", name, eq + 1);
+            if (asb_backend_entry_find(name) || !strcmp(name, "go"))
+                return alloc_error(err, &parts, "%s=…: '%s' is a built backend's name; pick another", name, name);
             if (access(eq + 1, R_OK) != 0)
-                asb_die_usage("--alloc %s=%s: cannot read the library: %s", name, eq + 1, strerror(errno));
+                return alloc_error(err, &parts, "%s=%s: cannot read the library: %s", name, eq + 1, strerror(errno));
             char *abs = realpath(eq + 1, NULL);
             c[i] = (asb_alloc_choice){asb_xstrdup(name), abs ? abs : asb_xstrdup(eq + 1)};
             continue;
         }
         const asb_backend_entry *e = asb_backend_entry_find(name);
-        char valid[512];
-        valid_backends(valid, sizeof valid);
-        if (!e) asb_die_usage("unknown backend '%s' (valid: %s, or name=/path/to/lib.so)", name, valid);
+        if (!e) return alloc_error(err, &parts, "unknown backend '%s' (valid: %s, or name=/path/to/lib.so)", name, valid);
         if (!e->found)
-            asb_die_usage("backend '%s' was not found at build time (install Debian package %s and rebuild; found: %s)",
-                          name, e->debian_package, valid);
+            return alloc_error(err, &parts,
+                               "backend '%s' was not found at build time (install Debian package %s and rebuild; found: %s)",
+                               name, e->debian_package, valid);
         c[i] = (asb_alloc_choice){asb_xstrdup(name), NULL};
     }
     int n = parts.n;
     asb_strlist_free(&parts);
     *out = c;
     return n;
+}
+
+const char *asb_source_dir(void) {
+    const char *env = getenv("ASBENCH_SOURCE_DIR"); /* a moved build tree */
+    return env && *env ? env : ASB_SOURCE_DIR;
+}
+
+bool asb_program_on_path(const char *name) {
+    const char *path = getenv("PATH");
+    if (!path) return false;
+    asb_strlist dirs = {0};
+    asb_strlist_split(&dirs, path, ':');
+    bool found = false;
+    for (int i = 0; i < dirs.n && !found; i++) {
+        char *p = asb_xasprintf("%s/%s", dirs.items[i], name);
+        found = access(p, X_OK) == 0;
+        free(p);
+    }
+    asb_strlist_free(&dirs);
+    return found;
+}
+
+char *asb_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t n = 0, cap = 4096;
+    char *buf = asb_xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            buf = realloc(buf, cap *= 2);
+            if (!buf) asb_die("out of memory");
+        }
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = 0;
+    if (len) *len = n;
+    return buf;
 }

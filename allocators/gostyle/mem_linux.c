@@ -33,9 +33,7 @@ void *gs_sys_reserve(uintptr_t size, uintptr_t align) {
     return (void *)start;
 }
 
-void gs_sys_map(void *v, uintptr_t size) {
-    if (mprotect(v, size, PROT_READ | PROT_WRITE) != 0) gs_throw("mprotect failed (out of memory)");
-}
+bool gs_sys_map(void *v, uintptr_t size) { return mprotect(v, size, PROT_READ | PROT_WRITE) == 0; }
 
 void gs_sys_unused(void *v, uintptr_t size) {
     int advice = gs_dbg.madvise == GS_MADV_FREE ? MADV_FREE : MADV_DONTNEED;

@@ -151,7 +151,10 @@ void gs_pagealloc_init(gs_pagealloc *pa) {
         if (!pa->summary[l]) gs_throw("cannot reserve page-allocator summaries");
     }
     pa->start_chunk = pa->end_chunk = 0;
-    pa->scav_hint_chunk = 0;
+    /* Level 0 is small (128 KiB) and scanned across the whole heap range, so
+     * it is mapped at once; the levels below are mapped as chunks appear. */
+    if (!gs_sys_map(pa->summary[0], ((uintptr_t)1 << level_log_entries[0]) * sizeof(gs_psum)))
+        gs_throw("cannot map page-allocator summaries");
 }
 
 /* New memory [base, base+size) joins the heap: free and, being untouched,
@@ -162,12 +165,13 @@ void gs_pagealloc_grow(gs_pagealloc *pa, uintptr_t base, uintptr_t size) {
         int shift = level_log_chunks(l);
         uintptr_t lo = ((uintptr_t)&pa->summary[l][first >> shift]) & ~(uintptr_t)4095;
         uintptr_t hi = ((uintptr_t)&pa->summary[l][(last >> shift) + 1] + 4095) & ~(uintptr_t)4095;
-        gs_sys_map((void *)lo, hi - lo);
+        if (!gs_sys_map((void *)lo, hi - lo)) gs_throw("out of memory for page-allocator summaries");
     }
     for (uintptr_t ci = first; ci <= last; ci++) {
         gs_palloc_chunk *c = gs_chunk_of(ci);
         memset(c->alloc, 0, sizeof c->alloc);
         memset(c->scavenged, 0xff, sizeof c->scavenged);
+        gs_arena_of(chunk_base(ci))->grown_chunks |= 1u << (ci % GS_CHUNKS_PER_ARENA);
     }
     if (pa->end_chunk == 0) {
         pa->start_chunk = first;
@@ -261,6 +265,5 @@ void gs_pagealloc_free(gs_pagealloc *pa, uintptr_t base, uintptr_t npages) {
         }
         page = 0;
     }
-    if (last > pa->scav_hint_chunk || pa->scav_hint_chunk == 0) pa->scav_hint_chunk = last;
     gs_pagealloc_update(pa, first, last);
 }

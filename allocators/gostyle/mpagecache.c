@@ -49,7 +49,6 @@ void gs_pagecache_flush(gs_pagealloc *pa, gs_pagecache *c) {
         unsigned w = (unsigned)(((c->base >> GS_PAGE_SHIFT) % GS_CHUNK_PAGES) / 64);
         chunk->alloc[w] &= ~c->cache;
         chunk->scavenged[w] |= c->scav;
-        if (ci > pa->scav_hint_chunk) pa->scav_hint_chunk = ci;
         gs_pagealloc_update(pa, ci, ci);
     }
     c->base = 0;

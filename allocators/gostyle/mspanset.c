@@ -50,11 +50,8 @@ static void block_free(gs_spanset_block *b) {
     gs_mutex_unlock(&block_pool.lock);
 }
 
-void gs_spanset_pool_stats(gs_lock_stats *into) GS_HIDDEN;
 void gs_spanset_pool_stats(gs_lock_stats *into) { gs_mutex_add_stats(&block_pool.lock, into); }
 
-void gs_spanset_pool_lock(void) GS_HIDDEN;
-void gs_spanset_pool_unlock(void) GS_HIDDEN;
 void gs_spanset_pool_lock(void) { gs_mutex_lock(&block_pool.lock); }
 void gs_spanset_pool_unlock(void) { gs_mutex_unlock(&block_pool.lock); }
 
@@ -98,7 +95,11 @@ void gs_spanset_push(gs_spanset *b, gs_mspan *s) {
     atomic_store_explicit(&block->spans[bottom], s, memory_order_release);
 }
 
+/* Marks a slot whose pusher vanished in a fork (see the repair below). */
+#define TOMBSTONE (&gs_empty_span)
+
 gs_mspan *gs_spanset_pop(gs_spanset *b) {
+again:;
     uint64_t ht = atomic_load_explicit(&b->index, memory_order_acquire);
     uint32_t head;
     for (;;) {
@@ -124,6 +125,7 @@ gs_mspan *gs_spanset_pop(gs_spanset *b) {
         atomic_store_explicit(&spine[top], NULL, memory_order_relaxed);
         block_free(block);
     }
+    if (GS_UNLIKELY(s == TOMBSTONE)) goto again;
     return s;
 }
 
@@ -138,7 +140,6 @@ uint32_t gs_spanset_len(gs_spanset *b) {
  * The caller guarantees nobody pushes to this set (it is the idle one of
  * mcentral's pair); it must also be empty, which is checked here.
  */
-bool gs_spanset_reset_if_empty(gs_spanset *b) GS_HIDDEN;
 bool gs_spanset_reset_if_empty(gs_spanset *b) {
     gs_mutex_lock(&b->spine_lock);
     uint64_t ht = atomic_load_explicit(&b->index, memory_order_acquire);
@@ -158,4 +159,46 @@ bool gs_spanset_reset_if_empty(gs_spanset *b) {
     }
     gs_mutex_unlock(&b->spine_lock);
     return empty;
+}
+
+static void for_each_set(void (*fn)(gs_spanset *)) {
+    for (int i = 0; i < GS_NUM_SPAN_CLASSES; i++)
+        for (int k = 0; k < 2; k++) {
+            fn(&gs_heap.central[i].partial[k]);
+            fn(&gs_heap.central[i].full[k]);
+        }
+}
+static void lock_spine(gs_spanset *b) { gs_mutex_lock(&b->spine_lock); }
+static void unlock_spine(gs_spanset *b) { gs_mutex_unlock(&b->spine_lock); }
+
+void gs_spanset_lock_all(void) {
+    for_each_set(lock_spine);
+    gs_mutex_lock(&block_pool.lock);
+}
+
+void gs_spanset_unlock_all(void) {
+    gs_mutex_unlock(&block_pool.lock);
+    for_each_set(unlock_spine);
+}
+
+/*
+ * In a forked child (spine locks held by the fork handler): a thread of the
+ * parent may have claimed a slot with its tail increment and not yet stored
+ * its span — or not even added the block.  That thread does not exist in the
+ * child, so give the slot a block and a tombstone that pop() skips; the span
+ * it was pushing is lost to the child (a leak, not a hang).
+ */
+void gs_spanset_fork_child_repair(gs_spanset *b) {
+    uint64_t ht = atomic_load_explicit(&b->index, memory_order_acquire);
+    uint32_t head = (uint32_t)(ht >> 32), tail = (uint32_t)ht;
+    if (head >= tail) return;
+    gs_mutex_unlock(&block_pool.lock); /* spine_extend_locked takes it */
+    spine_extend_locked(b, (tail - 1) / GS_SPANSET_BLOCK_ENTRIES);
+    gs_mutex_lock(&block_pool.lock);
+    _Atomic(gs_spanset_block *) *spine = atomic_load_explicit(&b->spine, memory_order_relaxed);
+    for (uint32_t i = head; i < tail; i++) {
+        gs_spanset_block *block = atomic_load_explicit(&spine[i / GS_SPANSET_BLOCK_ENTRIES], memory_order_relaxed);
+        if (!atomic_load_explicit(&block->spans[i % GS_SPANSET_BLOCK_ENTRIES], memory_order_relaxed))
+            atomic_store_explicit(&block->spans[i % GS_SPANSET_BLOCK_ENTRIES], TOMBSTONE, memory_order_relaxed);
+    }
 }

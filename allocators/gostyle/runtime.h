@@ -83,10 +83,12 @@ uint64_t gs_nanotime(void) GS_HIDDEN;
 
 /* ---- OS memory (mem_linux.go) -------------------------------------------- */
 void *gs_sys_reserve(uintptr_t size, uintptr_t align) GS_HIDDEN;  /* PROT_NONE */
-void gs_sys_map(void *v, uintptr_t size) GS_HIDDEN;               /* make usable */
+bool gs_sys_map(void *v, uintptr_t size) GS_HIDDEN;               /* make usable; false: no memory */
 void gs_sys_unused(void *v, uintptr_t size) GS_HIDDEN;            /* give back to the OS */
 void *gs_sys_alloc(uintptr_t size) GS_HIDDEN;                     /* mapped, zeroed */
 void gs_throw(const char *msg) __attribute__((noreturn)) GS_HIDDEN;
+
+typedef struct gs_p gs_p;
 
 /* ---- mspan (mspan.c, mbitmap.c) ------------------------------------------- */
 enum gs_span_state {
@@ -119,7 +121,7 @@ typedef struct gs_mspan {
     uint64_t local_freed[GS_SPAN_BITMAP_WORDS];
     /* Frees by any other thread: atomic OR (the mirror of gcmarkBits). */
     _Atomic uint64_t freed[GS_SPAN_BITMAP_WORDS];
-} gs_mspan;
+} __attribute__((aligned(GS_CACHELINE))) gs_mspan; /* no false sharing between spans */
 
 void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t npages) GS_HIDDEN;
 void gs_span_init_large(gs_mspan *s, uintptr_t base, uintptr_t npages) GS_HIDDEN;
@@ -155,6 +157,13 @@ void gs_spanset_init(gs_spanset *b) GS_HIDDEN;
 void gs_spanset_push(gs_spanset *b, gs_mspan *s) GS_HIDDEN;
 gs_mspan *gs_spanset_pop(gs_spanset *b) GS_HIDDEN;
 uint32_t gs_spanset_len(gs_spanset *b) GS_HIDDEN;
+void gs_spanset_lock_all(void) GS_HIDDEN;     /* fork: every spine lock and the block pool */
+void gs_spanset_unlock_all(void) GS_HIDDEN;
+void gs_spanset_fork_child_repair(gs_spanset *b) GS_HIDDEN;
+bool gs_spanset_reset_if_empty(gs_spanset *b) GS_HIDDEN;
+void gs_spanset_pool_stats(gs_lock_stats *into) GS_HIDDEN;
+void gs_spanset_pool_lock(void) GS_HIDDEN;
+void gs_spanset_pool_unlock(void) GS_HIDDEN;
 
 /* ---- mcentral (mcentral.c) ------------------------------------------------ */
 typedef struct gs_mcentral {
@@ -171,7 +180,7 @@ typedef struct gs_mcentral {
 } __attribute__((aligned(GS_CACHELINE))) gs_mcentral;
 
 gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) GS_HIDDEN;
-void gs_mcentral_uncache_span(gs_mcentral *c, gs_mspan *s) GS_HIDDEN;
+gs_mspan *gs_mcentral_refill(gs_p *p, int sizeclass) GS_HIDDEN;
 void gs_mcentral_free_remote(gs_mspan *s, uint32_t idx) GS_HIDDEN;
 void *gs_mcentral_alloc_direct(int sizeclass, bool *needzero) GS_HIDDEN;
 
@@ -189,7 +198,6 @@ typedef uint64_t gs_psum;  /* start | max << 21 | end << 42; bit 63: all 2^21 pa
 typedef struct gs_pagealloc {
     gs_psum *summary[GS_SUMMARY_LEVELS];
     uintptr_t start_chunk, end_chunk;   /* chunk indices ever grown into [start, end) */
-    uintptr_t scav_hint_chunk;          /* highest chunk that may hold unscavenged free pages */
 } gs_pagealloc;
 
 void gs_pagealloc_init(gs_pagealloc *pa) GS_HIDDEN;
@@ -224,21 +232,25 @@ typedef struct gs_freegc_list {
     uint32_t count;
 } gs_freegc_list;
 
-typedef struct gs_p {
-    /* Written by the owner on every operation; read by a thread stealing the P. */
-    _Atomic int in_use;
-    _Atomic(void *) owner;         /* token of the thread bound to this P, or NULL */
+/* A thread as the allocator sees it (Go's M).  M structs are never freed,
+ * only recycled, so a thread taking a P over can read its former owner's
+ * in_use flag even if that thread has exited. */
+typedef struct gs_m {
+    _Atomic int in_use;            /* inside an operation on its P */
+    struct gs_m *next_free;
+} __attribute__((aligned(GS_CACHELINE))) gs_m;
+
+struct gs_p {
+    _Atomic(gs_m *) owner;         /* the M bound to this P, or NULL */
     uint64_t ops;                  /* owner operations, for idleness checks */
     uint64_t ops_seen;             /* ops at the last idleness check */
     int id;
     gs_mspan *alloc[GS_NUM_SPAN_CLASSES];  /* mcache.alloc */
     gs_freegc_list freegc[GS_NUM_SPAN_CLASSES];
-    uint64_t nmalloc[GS_NUM_SPAN_CLASSES];
-    uint64_t nlarge_alloc;
     gs_pagecache pcache;
     gs_mspan *mspancache[GS_MSPAN_CACHE_SIZE];
     int nmspancache;
-} __attribute__((aligned(GS_CACHELINE))) gs_p;
+} __attribute__((aligned(GS_CACHELINE)));
 
 extern gs_p *gs_allp GS_HIDDEN;
 extern gs_mspan gs_empty_span GS_HIDDEN;  /* emptymspan: placeholder in mcache.alloc */
@@ -246,7 +258,7 @@ extern bool gs_membarrier_ok GS_HIDDEN;
 
 /* Thread state kept in initial-exec TLS. */
 extern __thread gs_p *gs_tls_p __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
-extern __thread char gs_tls_token __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
+extern __thread gs_m *gs_tls_m __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
 
 void gs_procs_init(void) GS_HIDDEN;
 gs_p *gs_acquire_p(void) GS_HIDDEN;        /* bind a P to this thread, or NULL */
@@ -255,31 +267,32 @@ void gs_seize_all_ps(void) GS_HIDDEN;      /* fork: stop every other P's owner *
 void gs_release_seized_ps(void) GS_HIDDEN;
 
 /* Enter/leave the P for one operation (see proc.c for the protocol). */
-static inline bool gs_p_enter(gs_p *p) {
+static inline bool gs_p_enter(gs_p *p, gs_m *m) {
     if (GS_LIKELY(gs_membarrier_ok)) {
-        atomic_store_explicit(&p->in_use, 1, memory_order_relaxed);
+        atomic_store_explicit(&m->in_use, 1, memory_order_relaxed);
         atomic_signal_fence(memory_order_seq_cst);
     } else {
-        atomic_exchange_explicit(&p->in_use, 1, memory_order_seq_cst);
+        atomic_exchange_explicit(&m->in_use, 1, memory_order_seq_cst);
     }
-    if (GS_LIKELY(atomic_load_explicit(&p->owner, memory_order_relaxed) == &gs_tls_token)) {
+    if (GS_LIKELY(atomic_load_explicit(&p->owner, memory_order_relaxed) == m)) {
         p->ops++;
         return true;
     }
-    atomic_store_explicit(&p->in_use, 0, memory_order_release);
+    atomic_store_explicit(&m->in_use, 0, memory_order_release);
     return false;
 }
-static inline void gs_p_leave(gs_p *p) {
-    atomic_store_explicit(&p->in_use, 0, memory_order_release);
+static inline void gs_p_leave(gs_m *m) {
+    atomic_store_explicit(&m->in_use, 0, memory_order_release);
 }
 
 void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) GS_HIDDEN;
-void gs_mcache_release_all(gs_p *p) GS_HIDDEN;
+extern uint32_t gs_freegc_cap[GS_NUM_SPAN_CLASSES] GS_HIDDEN;
 
 /* ---- mheap (mheap.c) ------------------------------------------------------ */
 typedef struct gs_heap_arena {
     gs_mspan *spans[GS_PAGES_PER_ARENA];
     _Atomic uintptr_t zeroed_base;  /* bytes from the arena start that were ever used */
+    uint32_t grown_chunks;          /* bit k: chunk k is part of the heap */
     gs_palloc_chunk chunks[GS_CHUNKS_PER_ARENA];
     struct gs_heap_arena *next;     /* allarenas */
     uintptr_t base;
@@ -303,7 +316,10 @@ typedef struct gs_mheap {
 } gs_mheap;
 
 extern gs_mheap gs_heap GS_HIDDEN;
-extern _Atomic(gs_heap_arena *) *gs_arena_map GS_HIDDEN;
+/* The arena map: arena index (address / 64 MiB) → heapArena.  A static
+ * array (32 MiB of zero pages until touched), so that free() works before the
+ * first malloc. */
+extern _Atomic(gs_heap_arena *) gs_arena_map[GS_ARENA_MAP_ENTRIES] GS_HIDDEN;
 
 void gs_heap_init(void) GS_HIDDEN;
 gs_mspan *gs_heap_alloc_span(uintptr_t npages, int sizeclass, gs_p *p) GS_HIDDEN;

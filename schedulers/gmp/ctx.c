@@ -29,20 +29,19 @@ void asb_uctx_make(asb_uctx *c, void *stack_lo, size_t stack_size, asb_uctx_entr
     c->entry = entry;
     c->arg = arg;
 #if defined(__x86_64__)
-    /* Frame popped by asb_uctx_swap: [mxcsr, x87 cw][r15 r14 r13 r12 rbx rbp]
-     * [return address].  After the `ret`, rsp = top - 16: 16-byte aligned, as
+    /* Frame popped by asb_uctx_swap: [r15 r14 r13 r12 rbx rbp][return
+     * address][pad].  After the `ret`, rsp = top - 16: 16-byte aligned, as
      * the trampoline's `call` needs. */
-    uint64_t *frame = (uint64_t *)(top - 80);
-    memset(frame, 0, 80);
-    frame[0] = 0x1F80u | ((uint64_t)0x037Fu << 32); /* default MXCSR, x87 control word */
-    frame[5] = (uint64_t)(uintptr_t)c;               /* rbx: the context */
-    frame[7] = (uint64_t)(uintptr_t)asb_uctx_trampoline;
+    uint64_t *frame = (uint64_t *)(top - 72);
+    memset(frame, 0, 72);
+    frame[4] = (uint64_t)(uintptr_t)c; /* rbx: the context */
+    frame[6] = (uint64_t)(uintptr_t)asb_uctx_trampoline;
     c->sp = frame;
 #elif defined(__aarch64__)
-    /* Frame popped by asb_uctx_swap: x19…x30, d8…d15, fpcr (176 bytes). */
-    uint64_t *frame = (uint64_t *)(top - 176);
-    memset(frame, 0, 176);
-    frame[0] = (uint64_t)(uintptr_t)c;                /* x19: the context */
+    /* Frame popped by asb_uctx_swap: x19…x30, d8…d15 (160 bytes). */
+    uint64_t *frame = (uint64_t *)(top - 160);
+    memset(frame, 0, 160);
+    frame[0] = (uint64_t)(uintptr_t)c;                    /* x19: the context */
     frame[11] = (uint64_t)(uintptr_t)asb_uctx_trampoline; /* x30 */
     c->sp = frame;
 #else

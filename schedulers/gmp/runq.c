@@ -7,6 +7,7 @@
  * the owner included, take from head with a CAS.  Stealers read slots before
  * their CAS on head, so slots are atomics (relaxed) to keep that race defined.
  */
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "runtime2.h"
@@ -36,11 +37,9 @@ static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail) {
                                                  memory_order_release, memory_order_relaxed))
         return false;
     batch[n] = gp;
-    for (uint32_t i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
-    batch[n]->schedlink = NULL;
     pp->stats.runq_overflows++;
     gmp_sched_lock();
-    gmp_globrunqputbatch(batch[0], batch[n], (int)n + 1);
+    gmp_globrunqputbatch(batch, (int)n + 1);
     gmp_sched_unlock();
     return true;
 }
@@ -71,6 +70,7 @@ G *gmp_runqget(P *pp, bool *inherit_time) {
                                                         memory_order_acq_rel,
                                                         memory_order_relaxed)) {
         *inherit_time = true;
+        pp->stats.runnext_hits++;
         return next;
     }
     *inherit_time = false;
@@ -131,32 +131,45 @@ G *gmp_runqsteal(P *pp, P *victim, bool steal_runnext) {
     return gp;
 }
 
-void gmp_globrunqput(G *gp) {
-    gp->schedlink = NULL;
-    if (gmp_sched.runqtail)
-        gmp_sched.runqtail->schedlink = gp;
-    else
-        gmp_sched.runqhead = gp;
-    gmp_sched.runqtail = gp;
-    relaxed_store(&gmp_sched.runqsize, relaxed_load(&gmp_sched.runqsize) + 1);
+/* The global queue is a ring of G pointers rather than Go's list linked
+ * through the Gs: moving a batch of 129 Gs in and out then touches 129
+ * pointers instead of 129 cold G structures (each on its own stack page). */
+static void globrunq_reserve(uint32_t extra) {
+    uint32_t size = (uint32_t)relaxed_load(&gmp_sched.runqsize);
+    if (size + extra <= gmp_sched.runqcap) return;
+    uint32_t cap = gmp_sched.runqcap ? gmp_sched.runqcap : 1024;
+    while (cap < size + extra) cap *= 2;
+    G **ring = malloc(cap * sizeof *ring);
+    if (!ring) gmp_throw("out of memory growing the global run queue");
+    for (uint32_t i = 0; i < size; i++)
+        ring[i] = gmp_sched.runq[(gmp_sched.runqhead + i) % gmp_sched.runqcap];
+    free(gmp_sched.runq);
+    gmp_sched.runq = ring;
+    gmp_sched.runqcap = cap;
+    gmp_sched.runqhead = 0;
 }
 
-void gmp_globrunqputbatch(G *head, G *tail, int n) {
-    tail->schedlink = NULL;
-    if (gmp_sched.runqtail)
-        gmp_sched.runqtail->schedlink = head;
-    else
-        gmp_sched.runqhead = head;
-    gmp_sched.runqtail = tail;
-    relaxed_store(&gmp_sched.runqsize, relaxed_load(&gmp_sched.runqsize) + n);
+void gmp_globrunqputbatch(G *const *batch, int n) {
+    globrunq_reserve((uint32_t)n);
+    uint32_t size = (uint32_t)relaxed_load(&gmp_sched.runqsize);
+    for (int i = 0; i < n; i++)
+        gmp_sched.runq[(gmp_sched.runqhead + size + (uint32_t)i) % gmp_sched.runqcap] = batch[i];
+    relaxed_store(&gmp_sched.runqsize, (int32_t)size + n);
 }
+
+void gmp_globrunqput(G *gp) { gmp_globrunqputbatch(&gp, 1); }
 
 static G *globrunqpop(void) {
-    G *gp = gmp_sched.runqhead;
-    gmp_sched.runqhead = gp->schedlink;
-    if (gmp_sched.runqhead == NULL) gmp_sched.runqtail = NULL;
+    G *gp = gmp_sched.runq[gmp_sched.runqhead];
+    gmp_sched.runqhead = (gmp_sched.runqhead + 1) % gmp_sched.runqcap;
     relaxed_store(&gmp_sched.runqsize, relaxed_load(&gmp_sched.runqsize) - 1);
     return gp;
+}
+
+void gmp_globrunq_destroy(void) {
+    free(gmp_sched.runq);
+    gmp_sched.runq = NULL;
+    gmp_sched.runqcap = gmp_sched.runqhead = 0;
 }
 
 /* Take a fair share of the global queue: one G to run, the rest into pp's

@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "ctx.h"
-#include "sched.h"
+#include "../sched.h"
 
 #define GMP_RUNQ_SIZE 256           /* per-P run queue, as Go */
 #define GMP_FORCE_PREEMPT_NS 10000000 /* sysmon preempts a G after 10 ms (forcePreemptNS) */
@@ -135,7 +135,7 @@ typedef struct G {
 /* Scheduler counters kept per P (only the P's owner writes them). */
 typedef struct gmp_pstats {
     uint64_t ctxswitches, steals, stolen_gs, runq_overflows, preempt_coop, preempt_async,
-        spawns, gosched;
+        spawns, gosched, runnext_hits;
 } gmp_pstats;
 
 typedef struct P {
@@ -176,6 +176,7 @@ typedef struct M {
     bool (*waitunlockf)(G *gp, void *); /* gopark's commit function */
     void *waitlock;
     G *runnow;          /* G to resume at once after mcall_fn (unlockf refused, syscall exit) */
+    bool runnow_inherit;
     uint64_t fastrand;
     void *sigstack;
 } M;
@@ -195,16 +196,17 @@ typedef struct schedt {
     P *pidle;
     _Atomic int32_t npidle;
     _Atomic int32_t nmspinning;
-    G *runqhead, *runqtail;
+    G **runq;        /* global run queue: a ring of runqcap slots from runqhead */
+    uint32_t runqcap, runqhead;
     _Atomic int32_t runqsize;
     gmp_mutex gflock; /* global free G lists */
     G *gfree;
-    int ngfree;
+    _Atomic int ngfree; /* read without gflock as a hint */
     _Atomic bool done;     /* root returned: Ms exit */
     M *timerwaiter;        /* idle M sleeping until the next timer (under lock) */
     _Atomic int64_t timerwaiter_when;
     uint64_t lock_acquires, lock_contended; /* of sched.lock */
-    _Atomic uint64_t syscall_handoffs, preempt_requests;
+    _Atomic uint64_t syscall_handoffs, preempt_requests, spinning_starts;
 } schedt;
 
 extern schedt gmp_sched;
@@ -229,6 +231,8 @@ void gmp_gopreempt(bool async);
 void gmp_goexit(void) __attribute__((noreturn));
 int gmp_newproc(asb_task_fn fn, void *arg);
 void gmp_wakep(void);
+void gmp_wake_timer_waiter(int64_t when);
+uint64_t gmp_outside_spawns(void);
 void gmp_entersyscall(void);
 void gmp_exitsyscall(void);
 int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg);
@@ -240,14 +244,13 @@ G *gmp_runqget(P *pp, bool *inherit_time);
 G *gmp_runqsteal(P *pp, P *victim, bool steal_runnext);
 bool gmp_runqempty(P *pp);
 uint32_t gmp_runqlen(P *pp);
-void gmp_globrunqput(G *gp);               /* sched.lock held */
-void gmp_globrunqputbatch(G *head, G *tail, int n); /* sched.lock held */
+void gmp_globrunqput(G *gp);                  /* sched.lock held */
+void gmp_globrunqputbatch(G *const *batch, int n); /* sched.lock held */
+void gmp_globrunq_destroy(void);
 G *gmp_globrunqget(P *pp, int max);        /* sched.lock held */
 
 /* stack.c (stack.go) */
 bool gmp_stackalloc(P *pp, gmp_stack *out);
-void gmp_stackfree(P *pp, gmp_stack st);
-void gmp_stackcache_flush(P *pp);
 void gmp_stackpool_destroy(void);
 size_t gmp_stack_guard_count(void);
 
@@ -279,5 +282,31 @@ typedef struct gmp_sema {
 } gmp_sema;
 void gmp_semacquire(gmp_sema *s, gmp_waitreason reason);
 void gmp_semrelease(gmp_sema *s);
+
+/* chan.c, select.c, sema.c: the blocking objects of the task API. */
+asb_chan *gmp_chan_make(size_t elemsize, size_t cap);
+void gmp_chan_send(asb_chan *c, const void *elem);
+bool gmp_chan_recv(asb_chan *c, void *elem);
+bool gmp_chan_trysend(asb_chan *c, const void *elem); /* select with default, one case */
+bool gmp_chan_tryrecv(asb_chan *c, void *elem, bool *ok, bool *selected);
+void gmp_chan_close(asb_chan *c);
+void gmp_chan_free(asb_chan *c);
+void gmp_chan_lock(asb_chan *c);
+/* With c locked: do the operation if it can proceed now (then c is unlocked). */
+bool gmp_chan_send_ready_locked(asb_chan *c, const void *ep);
+bool gmp_chan_recv_ready_locked(asb_chan *c, void *ep, bool *ok);
+void gmp_chan_enqueue(asb_chan *c, gmp_sudog *sg, bool send);
+void gmp_chan_dequeue_sudog(asb_chan *c, gmp_sudog *sg, bool send);
+void gmp_chan_unlock(asb_chan *c);
+int gmp_select(asb_select_case *cases, int ncases, bool has_default);
+asb_wg *gmp_wg_make(void);
+void gmp_wg_add(asb_wg *wg, int delta);
+void gmp_wg_wait(asb_wg *wg);
+void gmp_wg_free(asb_wg *wg);
+asb_mutex *gmp_mutex_make(void);
+void gmp_mutex_lock(asb_mutex *m);
+void gmp_mutex_unlock(asb_mutex *m);
+void gmp_mutex_free(asb_mutex *m);
+void gmp_throw(const char *msg) __attribute__((noreturn));
 
 #endif

@@ -8,6 +8,9 @@
  * copying (it knows every pointer into a stack); C cannot move a stack, so
  * each G gets GMP_STACK_SIZE bytes of address space of which only the touched
  * pages cost memory.  Stacks are carved from slabs of STACKS_PER_SLAB.  A
+ * G keeps its stack for life (Go keeps standard-size stacks on free Gs too),
+ * and its G structure lives at the top of that stack, so the stacks return
+ * to the kernel only when run() ends.  A
  * guard page costs a kernel VMA, and Linux allows ~65530 per process, so only
  * the first MAX_GUARDED stacks get one; the rest (a million-G run) are
  * unguarded and the count is reported as the stat `stack_guards`.
@@ -70,16 +73,6 @@ static void stackcache_refill(P *pp) {
     gmp_unlock(&pool.lock);
 }
 
-static void stackcache_release(P *pp, int keep) {
-    gmp_lock(&pool.lock);
-    while (pp->nstackcache > keep) {
-        char *lo = pp->stackcache[--pp->nstackcache].lo;
-        *free_link(lo) = pool.free;
-        pool.free = lo;
-    }
-    gmp_unlock(&pool.lock);
-}
-
 /* pp may be NULL (a spawn from outside the scheduler): use the pool. */
 bool gmp_stackalloc(P *pp, gmp_stack *out) {
     if (pp) {
@@ -97,13 +90,6 @@ bool gmp_stackalloc(P *pp, gmp_stack *out) {
     gmp_unlock(&pool.lock);
     return ok;
 }
-
-void gmp_stackfree(P *pp, gmp_stack st) {
-    if (pp->nstackcache == GMP_STACK_CACHE) stackcache_release(pp, GMP_STACK_CACHE / 2);
-    pp->stackcache[pp->nstackcache++] = st;
-}
-
-void gmp_stackcache_flush(P *pp) { stackcache_release(pp, 0); }
 
 void gmp_stackpool_destroy(void) {
     while (pool.slabs) {

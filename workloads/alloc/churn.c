@@ -6,47 +6,18 @@
  * bounded live set, so peak RSS measures per-size-class overhead.
  *
  * Verification: every block carries a cookie derived from its slot and
- * generation in its first word and a tag in its last byte; both are checked
- * before the block is freed.
+ * generation in its first word and a tag in its last byte (alloc_util.h);
+ * both are checked before the block is freed.
  */
-#include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "../workload.h"
-
-typedef struct churn_slot {
-    unsigned char *p;
-    size_t size;
-    uint64_t cookie;
-} churn_slot;
+#include "alloc_util.h"
 
 typedef struct churn_thread {
     asb_ctx *ctx;
     int index;
     int status;
-    pthread_t tid;
 } churn_thread;
-
-static uint64_t churn_cookie(int thread, size_t slot, uint64_t gen) {
-    return 0xc4ceb9fe1a85ec53ull ^ ((uint64_t)thread << 48) ^ ((uint64_t)slot << 24) ^ gen;
-}
-
-/* Writes the cookie (first word, or what fits of it) and the last-byte tag. */
-static void churn_mark(churn_slot *s) {
-    memcpy(s->p, &s->cookie, s->size < 8 ? s->size : 8);
-    s->p[s->size - 1] = (unsigned char)(s->cookie >> 56);
-}
-
-static int churn_check(asb_ctx *ctx, const churn_slot *s, int thread, size_t slot) {
-    uint64_t got = 0;
-    memcpy(&got, s->p, s->size < 8 ? s->size : 8);
-    uint64_t mask = s->size < 8 ? (1ull << (8 * s->size)) - 1 : ~0ull;
-    if ((got & mask) != (s->cookie & mask) || s->p[s->size - 1] != (unsigned char)(s->cookie >> 56))
-        return asb_verify_fail(ctx, "churn: thread %d slot %zu block %p (%zu B): cookie overwritten",
-                               thread, slot, (void *)s->p, s->size);
-    return ASB_OK;
-}
 
 static void *churn_thread_main(void *arg) {
     churn_thread *t = arg;
@@ -54,7 +25,7 @@ static void *churn_thread_main(void *arg) {
     size_t min = (size_t)asb_param_i(ctx, "min"), max = (size_t)asb_param_i(ctx, "max");
     size_t nslots = (size_t)asb_param_i(ctx, "slots");
     int64_t iters = asb_param_i(ctx, "iters");
-    churn_slot *slots = calloc(nslots, sizeof *slots);
+    awl_block *slots = calloc(nslots, sizeof *slots);
     if (!slots) {
         t->status = asb_fail(ctx, ASB_ERROR, "churn: out of memory for %zu slots", nslots);
         return NULL;
@@ -62,30 +33,19 @@ static void *churn_thread_main(void *arg) {
     asb_rng rng;
     asb_rng_seed(&rng, asb_seed(ctx) + (uint64_t)t->index * 7919);
     uint64_t allocs = 0, bytes = 0;
-    t->status = ASB_OK;
     for (int64_t i = 0; i < iters && t->status == ASB_OK; i++) {
         size_t k = (size_t)asb_rng_below(&rng, nslots);
-        churn_slot *s = &slots[k];
-        if (s->p) {
-            if ((t->status = churn_check(ctx, s, t->index, k)) != ASB_OK) break;
-            free(s->p);
-        }
-        s->size = min + (size_t)asb_rng_below(&rng, max - min + 1);
-        s->p = malloc(s->size);
-        if (!s->p) {
-            t->status = asb_fail(ctx, ASB_ERROR, "churn: malloc(%zu) returned NULL", s->size);
+        if ((t->status = awl_block_free(ctx, &slots[k], "churn", t->index, k)) != ASB_OK) break;
+        size_t size = min + (size_t)asb_rng_below(&rng, max - min + 1);
+        if (!awl_block_new(&slots[k], size, awl_cookie((uint64_t)t->index, k, (uint64_t)i))) {
+            t->status = asb_fail(ctx, ASB_ERROR, "churn: malloc(%zu) returned NULL", size);
             break;
         }
-        s->cookie = churn_cookie(t->index, k, (uint64_t)i);
-        churn_mark(s);
         allocs++;
-        bytes += s->size;
+        bytes += size;
     }
-    for (size_t k = 0; k < nslots; k++) {
-        if (!slots[k].p) continue;
-        if (t->status == ASB_OK) t->status = churn_check(ctx, &slots[k], t->index, k);
-        free(slots[k].p);
-    }
+    for (size_t k = 0; k < nslots && t->status == ASB_OK; k++)
+        t->status = awl_block_free(ctx, &slots[k], "churn", t->index, k);
     free(slots);
     /* One op = one free+malloc step; the final frees are not counted as ops. */
     asb_count(ctx, (uint64_t)iters, allocs, bytes);
@@ -100,18 +60,11 @@ static int churn_run(asb_ctx *ctx) {
     int n = asb_threads(ctx);
     churn_thread *threads = calloc((size_t)n, sizeof *threads);
     if (!threads) return asb_fail(ctx, ASB_ERROR, "churn: out of memory");
-    int status = ASB_OK, started = 0;
+    for (int i = 0; i < n; i++) threads[i] = (churn_thread){.ctx = ctx, .index = i};
     asb_timer_start(ctx);
-    for (; started < n; started++) {
-        threads[started] = (churn_thread){.ctx = ctx, .index = started};
-        if (pthread_create(&threads[started].tid, NULL, churn_thread_main, &threads[started]) != 0) {
-            status = asb_fail(ctx, ASB_ERROR, "churn: pthread_create failed");
-            break;
-        }
-    }
-    for (int i = 0; i < started; i++) pthread_join(threads[i].tid, NULL);
+    int status = awl_run_threads(ctx, "churn", n, churn_thread_main, threads, sizeof *threads);
     asb_timer_stop(ctx);
-    for (int i = 0; i < started && status == ASB_OK; i++) status = threads[i].status;
+    if (status == ASB_OK) status = awl_first_failure(threads, n, sizeof *threads, offsetof(churn_thread, status));
     free(threads);
     return status;
 }

@@ -1,0 +1,145 @@
+/*
+ * env.c — DIR/env.json: the environment of a results folder, so that a
+ * number can be traced to the machine, build and command that made it: CPU
+ * model and count, kernel, compiler, each backend's library version (asked
+ * from its worker with --version), git revision, command line, start time
+ * and the run's settings.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asbench.h"
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* First line of a command's output, trimmed, or NULL. */
+static char *first_line_of(const char *cmd) {
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    char buf[512];
+    char *line = fgets(buf, sizeof buf, p) ? asb_xstrdup(buf) : NULL;
+    while (fgets(buf, sizeof buf, p)) continue;
+    int status = pclose(p);
+    if (line) line[strcspn(line, "\r\n")] = 0;
+    if (status != 0 || (line && !*line)) {
+        free(line);
+        return NULL;
+    }
+    return line;
+}
+
+static char *cpu_model(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    char *model = NULL;
+    while (f && !model && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (colon && !strncmp(line, "model name", 10)) {
+            colon += 1 + strspn(colon + 1, " \t");
+            colon[strcspn(colon, "\n")] = 0;
+            model = asb_xstrdup(colon);
+        }
+    }
+    if (f) fclose(f);
+    return model;
+}
+
+static const char *compiler(void) {
+#ifdef __clang__
+    return "clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "gcc " __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) {
+    char *path = asb_xasprintf("%s/env.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) asb_die_usage("cannot write %s: %s", path, strerror(errno));
+    char stamp[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    struct utsname u;
+    uname(&u);
+    char *kernel = asb_xasprintf("%s %s %s %s", u.sysname, u.release, u.version, u.machine);
+    char *model = cpu_model();
+    char *git_cmd = asb_xasprintf("git -C '%s' rev-parse HEAD 2>/dev/null", asb_source_dir());
+    char *rev = first_line_of(git_cmd);
+    char *dirty_cmd = asb_xasprintf("git -C '%s' status --porcelain --untracked-files=no 2>/dev/null",
+                                    asb_source_dir());
+    char *dirty = rev ? first_line_of(dirty_cmd) : NULL;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+
+    fprintf(f, "{\n  \"start_time\": ");
+    json_string(f, stamp);
+    fprintf(f, ",\n  \"command_line\": [\"asbench\", \"run\"");
+    for (int i = 0; i < argc; i++) {
+        fputs(", ", f);
+        json_string(f, argv[i]);
+    }
+    fprintf(f, "],\n  \"host\": ");
+    json_string(f, host);
+    fprintf(f, ",\n  \"cpu_model\": ");
+    json_string(f, model ? model : "unknown");
+    fprintf(f, ",\n  \"cpus_online\": %ld,\n  \"kernel\": ", sysconf(_SC_NPROCESSORS_ONLN));
+    json_string(f, kernel);
+    fprintf(f, ",\n  \"compiler\": ");
+    json_string(f, compiler());
+    fprintf(f, ",\n  \"git_revision\": ");
+    json_string(f, rev ? rev : "unknown");
+    fprintf(f, ",\n  \"git_dirty\": %s", rev ? (dirty ? "true" : "false") : "null");
+    fprintf(f, ",\n  \"settings\": {\"reps\": %d, \"warmup\": %s, \"timeout_s\": %g, \"sample_ms\": %d, "
+               "\"pin\": ", m->reps, m->warmup ? "true" : "false", m->timeout_s, m->sample_ms);
+    json_string(f, m->pin ? m->pin : "none");
+    fprintf(f, ", \"futex_counts\": %s, \"shard\": \"%d/%d\"}", m->futex_counts ? "true" : "false",
+            m->shard_index, m->shard_count);
+    /* Versions as the workers report them (the library actually loaded). */
+    fprintf(f, ",\n  \"backends\": {");
+    asb_strlist asked = {0};
+    for (int i = 0; i < m->ncells; i++) {
+        const asb_cell *c = &m->cells[i];
+        if (asb_strlist_has(&asked, c->alloc.name)) continue;
+        asb_strlist_push(&asked, c->alloc.name);
+        char *cmd;
+        if (!strcmp(c->alloc.name, "go"))
+            cmd = asb_xasprintf("'%s/../workloads/sched/go/asbench-worker-go' --version 2>/dev/null", asb_exe_dir());
+        else if (c->alloc.preload)
+            cmd = asb_xasprintf("echo '%s (LD_PRELOAD %s)'", c->alloc.name, c->alloc.preload);
+        else
+            cmd = asb_xasprintf("'%s/asbench-worker-%s' --version 2>/dev/null", asb_exe_dir(), c->alloc.name);
+        char *version = first_line_of(cmd);
+        fprintf(f, "%s\n    ", asked.n > 1 ? "," : "");
+        json_string(f, c->alloc.name);
+        fputs(": ", f);
+        json_string(f, version ? version : "unavailable");
+        free(version);
+        free(cmd);
+    }
+    fprintf(f, "\n  }\n}\n");
+    if (fclose(f) != 0) asb_die_usage("cannot write %s: %s", path, strerror(errno));
+    asb_strlist_free(&asked);
+    free(path);
+    free(kernel);
+    free(model);
+    free(git_cmd);
+    free(rev);
+    free(dirty_cmd);
+    free(dirty);
+}

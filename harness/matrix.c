@@ -1,0 +1,387 @@
+/*
+ * matrix.c — the benchmark matrix: a small line-based text format (see
+ * docs/harness.md, "Matrix files") parsed into cells and run settings.
+ *
+ *   set reps=5 timeout=300 preset=quick      # settings; later lines win
+ *   run workload=churn,larson alloc=all threads=1,2 size=64,4096
+ *
+ * A `run` line multiplies workloads × schedulers × parameter values ×
+ * threads × backends.  The command line of `asbench run` is turned into
+ * the same text, so one parser serves matrix files, the options and
+ * `--resume` (which re-reads DIR/matrix.txt).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asbench.h"
+
+/* The `go` scheduler is the Go runtime in its own worker binary. */
+static const char go_sched[] = "go";
+
+typedef struct parse_state {
+    asb_matrix *m;
+    const char *source;
+    int line;
+    char **err;
+} parse_state;
+
+static int fail(parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(parse_state *ps, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *what;
+    if (vasprintf(&what, fmt, ap) < 0) asb_die("out of memory");
+    va_end(ap);
+    *ps->err = asb_xasprintf("%s:%d: %s", ps->source, ps->line, what);
+    free(what);
+    return -1;
+}
+
+void asb_matrix_init(asb_matrix *m) {
+    *m = (asb_matrix){.warmup = true, .timeout_s = 600, .sample_ms = 10, .baseline = asb_xstrdup("glibc"),
+                      .shard_index = 1, .shard_count = 1, .text = asb_xstrdup("")};
+}
+
+char *asb_matrix_path(const char *name) {
+    if (!strcmp(name, "quick") || !strcmp(name, "full") || !strcmp(name, "default"))
+        return asb_xasprintf("%s/harness/matrices/%s.txt", asb_source_dir(), name);
+    return asb_xstrdup(name);
+}
+
+char *asb_cell_key(const char *backend, const char *sched, const char *workload, const char *params,
+                   const char *threads) {
+    return asb_xasprintf("%s|%s|%s|%s|%s", backend, sched ? sched : "NA", workload, params, threads);
+}
+
+bool asb_matrix_in_shard(const asb_matrix *m, int i) { return i % m->shard_count == m->shard_index - 1; }
+
+/* The kinds `asbench list` shows and `workload=all` takes; others (the
+ * harness's "test" workloads, `asbench stress`'s "stress") run only when named. */
+static bool is_benchmark(const asb_workload *w) {
+    return !strcmp(w->kind, "alloc") || !strcmp(w->kind, "sched") || !strcmp(w->kind, "trace");
+}
+
+static void append_name(char **list, const char *name) {
+    char *next = asb_xasprintf("%s%s%s", *list, **list ? ", " : "", name);
+    free(*list);
+    *list = next;
+}
+
+static char *workload_names(void) {
+    char *out = asb_xstrdup("");
+    for (int i = 0; asb_workload_at(i); i++)
+        if (is_benchmark(asb_workload_at(i))) append_name(&out, asb_workload_at(i)->name);
+    return out;
+}
+
+static char *sched_names(void) {
+    char *out = asb_xstrdup("");
+    for (int i = 0; asb_sched_at(i); i++) append_name(&out, asb_sched_at(i)->name);
+    if (!asb_sched_find(go_sched)) append_name(&out, go_sched);
+    return out;
+}
+
+static int parse_int(parse_state *ps, const char *key, const char *v, int lo, int hi, int *out) {
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi)
+        return fail(ps, "%s=%s: need an integer in %d..%d", key, v, lo, hi);
+    *out = (int)x;
+    return 0;
+}
+
+static int parse_bool(parse_state *ps, const char *key, const char *v, bool *out) {
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) *out = true;
+    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0")) *out = false;
+    else return fail(ps, "%s=%s: need yes or no", key, v);
+    return 0;
+}
+
+static int parse_preset(parse_state *ps, const char *v, bool *quick) {
+    if (strcmp(v, "quick") && strcmp(v, "standard"))
+        return fail(ps, "preset=%s: valid presets are quick, standard", v);
+    *quick = !strcmp(v, "quick");
+    return 0;
+}
+
+static int parse_set(parse_state *ps, const char *key, const char *v) {
+    asb_matrix *m = ps->m;
+    if (!strcmp(key, "reps")) return parse_int(ps, key, v, 1, 1000, &m->reps);
+    if (!strcmp(key, "preset")) return parse_preset(ps, v, &m->quick);
+    if (!strcmp(key, "warmup")) return parse_bool(ps, key, v, &m->warmup);
+    if (!strcmp(key, "futex-counts")) return parse_bool(ps, key, v, &m->futex_counts);
+    if (!strcmp(key, "sample-ms")) return parse_int(ps, key, v, 1, 60000, &m->sample_ms);
+    if (!strcmp(key, "timeout")) {
+        char *end;
+        double t = strtod(v, &end);
+        if (end == v || *end || !(t > 0)) return fail(ps, "timeout=%s: need seconds > 0", v);
+        m->timeout_s = t;
+        return 0;
+    }
+    if (!strcmp(key, "pin")) {
+        if (!*v || strspn(v, "0123456789,-") != strlen(v) || !isdigit((unsigned char)v[0]))
+            return fail(ps, "pin=%s: need a CPU list such as 0 or 0-3,6", v);
+        free(m->pin);
+        m->pin = asb_xstrdup(v);
+        return 0;
+    }
+    if (!strcmp(key, "baseline")) {
+        free(m->baseline);
+        m->baseline = asb_xstrdup(v);
+        return 0;
+    }
+    if (!strcmp(key, "shard")) {
+        int i, n, used;
+        if (sscanf(v, "%d/%d%n", &i, &n, &used) != 2 || v[used] || n < 1 || i < 1 || i > n)
+            return fail(ps, "shard=%s: need i/n with 1 <= i <= n", v);
+        m->shard_index = i;
+        m->shard_count = n;
+        return 0;
+    }
+    return fail(ps, "unknown setting '%s' (valid: reps, preset, warmup, timeout, sample-ms, pin, futex-counts, "
+                    "baseline, shard)", key);
+}
+
+static bool workload_has_param(const asb_workload *w, const char *key) {
+    for (int i = 0; w->params && w->params[i].name; i++)
+        if (!strcmp(w->params[i].name, key)) return true;
+    return false;
+}
+
+/* Effective parameters of a workload, as "k=v k=v". */
+static char *effective_params(const asb_workload *w, bool quick, const asb_strlist *overrides) {
+    char *out = asb_xstrdup("");
+    for (int i = 0; w->params && w->params[i].name; i++) {
+        const char *v = quick && w->params[i].quick ? w->params[i].quick : w->params[i].def;
+        size_t klen = strlen(w->params[i].name);
+        for (int j = 0; j < overrides->n; j++)
+            if (!strncmp(overrides->items[j], w->params[i].name, klen) && overrides->items[j][klen] == '=')
+                v = overrides->items[j] + klen + 1;
+        char *next = asb_xasprintf("%s%s%s=%s", out, *out ? " " : "", w->params[i].name, v);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+/* What one `run` line names. */
+typedef struct run_line {
+    asb_strlist workloads, scheds, threads;
+    asb_alloc_choice *allocs;
+    int nallocs;
+    bool quick;
+    asb_strlist param_keys;   /* parameter axes, in line order */
+    asb_strlist *param_values; /* values per axis */
+} run_line;
+
+static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *alloc) {
+    asb_matrix *m = ps->m;
+    asb_cell c = *proto;
+    c.alloc = (asb_alloc_choice){asb_xstrdup(alloc->name), alloc->preload ? asb_xstrdup(alloc->preload) : NULL};
+    c.overrides = (asb_strlist){0};
+    for (int i = 0; i < proto->overrides.n; i++) asb_strlist_push(&c.overrides, proto->overrides.items[i]);
+    c.params = effective_params(c.workload, c.quick, &c.overrides);
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", c.threads);
+    c.key = asb_cell_key(c.alloc.name, c.sched, c.workload->name, c.params, threads);
+    for (int i = 0; i < m->ncells; i++)
+        if (!strcmp(m->cells[i].key, c.key))
+            return fail(ps, "cell %s %s%s%s t=%d (%s) is already in the matrix", c.workload->name, c.alloc.name,
+                        c.sched ? " " : "", c.sched ? c.sched : "", c.threads, c.params);
+    m->cells = realloc(m->cells, (size_t)(m->ncells + 1) * sizeof *m->cells);
+    if (!m->cells) asb_die("out of memory");
+    m->cells[m->ncells++] = c;
+    return 0;
+}
+
+/* Cartesian product of the parameter axes the workload has, then threads
+ * and backends (innermost, so that neighbouring runs compare backends). */
+static int expand_params(parse_state *ps, run_line *rl, asb_cell *proto, int axis) {
+    if (axis == rl->param_keys.n) {
+        for (int t = 0; t < rl->threads.n; t++) {
+            proto->threads = atoi(rl->threads.items[t]);
+            if (proto->sched && !strcmp(proto->sched, go_sched)) {
+                asb_alloc_choice go = {(char *)go_sched, NULL};
+                if (add_cell(ps, proto, &go)) return -1;
+                continue;
+            }
+            for (int a = 0; a < rl->nallocs; a++)
+                if (add_cell(ps, proto, &rl->allocs[a])) return -1;
+        }
+        return 0;
+    }
+    if (!workload_has_param(proto->workload, rl->param_keys.items[axis]))
+        return expand_params(ps, rl, proto, axis + 1);
+    for (int v = 0; v < rl->param_values[axis].n; v++) {
+        char *kv = asb_xasprintf("%s=%s", rl->param_keys.items[axis], rl->param_values[axis].items[v]);
+        asb_strlist_push(&proto->overrides, kv);
+        free(kv);
+        int r = expand_params(ps, rl, proto, axis + 1);
+        free(proto->overrides.items[--proto->overrides.n]);
+        if (r) return r;
+    }
+    return 0;
+}
+
+/* Items of workload=: names, all, or all:KIND (alloc, sched, trace). */
+static int add_workloads(parse_state *ps, asb_strlist *out, const char *spec) {
+    asb_strlist items = {0};
+    asb_strlist_split(&items, spec, ',');
+    for (int i = 0; i < items.n; i++) {
+        const char *v = items.items[i];
+        if (strcmp(v, "all") && strncmp(v, "all:", 4)) {
+            asb_strlist_push(out, v);
+            continue;
+        }
+        const char *kind = v[3] ? v + 4 : NULL;
+        if (kind && strcmp(kind, "alloc") && strcmp(kind, "sched") && strcmp(kind, "trace")) {
+            fail(ps, "workload=%s: valid kinds after all: are alloc, sched, trace", v);
+            asb_strlist_free(&items);
+            return -1;
+        }
+        for (int w = 0; asb_workload_at(w); w++) {
+            const asb_workload *wl = asb_workload_at(w);
+            if (is_benchmark(wl) && (!kind || !strcmp(wl->kind, kind))) asb_strlist_push(out, wl->name);
+        }
+    }
+    asb_strlist_free(&items);
+    return 0;
+}
+
+static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
+    run_line rl = {.quick = ps->m->quick};
+    rl.param_values = asb_xmalloc((size_t)(ntok + 1) * sizeof *rl.param_values);
+    const char *alloc_spec = "all", *sched_spec = "all", *threads_spec = "1";
+    int r = -1;
+    for (int i = 0; i < ntok; i++) {
+        const char *k = keys[i], *v = values[i];
+        if (!*v) { fail(ps, "%s= has no value", k); goto out; }
+        if (!strcmp(k, "workload")) {
+            if (add_workloads(ps, &rl.workloads, v)) goto out;
+        } else if (!strcmp(k, "alloc")) alloc_spec = v;
+        else if (!strcmp(k, "sched")) sched_spec = v;
+        else if (!strcmp(k, "threads")) threads_spec = v;
+        else if (!strcmp(k, "preset")) {
+            if (parse_preset(ps, v, &rl.quick)) goto out;
+        } else {
+            if (asb_strlist_has(&rl.param_keys, k)) { fail(ps, "parameter %s given twice", k); goto out; }
+            asb_strlist_split(&rl.param_values[rl.param_keys.n], v, ',');
+            asb_strlist_push(&rl.param_keys, k);
+        }
+    }
+    if (rl.workloads.n == 0) { fail(ps, "run line names no workload (workload=NAME[,NAME…] or all)"); goto out; }
+    for (int i = 0; i < rl.workloads.n; i++)
+        if (!asb_workload_find(rl.workloads.items[i])) {
+            char *valid = workload_names();
+            fail(ps, "unknown workload '%s' (valid: %s)", rl.workloads.items[i], valid);
+            free(valid);
+            goto out;
+        }
+    for (int p = 0; p < rl.param_keys.n; p++) {
+        bool used = false;
+        for (int i = 0; i < rl.workloads.n; i++)
+            used |= workload_has_param(asb_workload_find(rl.workloads.items[i]), rl.param_keys.items[p]);
+        if (!used) {
+            fail(ps, "no workload of this line has a parameter '%s' (see asbench list)", rl.param_keys.items[p]);
+            goto out;
+        }
+    }
+    char *err = NULL;
+    rl.nallocs = asb_parse_allocs(alloc_spec, &rl.allocs, &err);
+    if (rl.nallocs < 0) {
+        fail(ps, "alloc=%s: %s", alloc_spec, err);
+        free(err);
+        goto out;
+    }
+    if (!strcmp(sched_spec, "all")) {
+        for (int i = 0; asb_sched_at(i); i++) asb_strlist_push(&rl.scheds, asb_sched_at(i)->name);
+        /* go needs no C scheduler; a build may register a descriptor for it */
+        if (!asb_sched_find(go_sched)) asb_strlist_push(&rl.scheds, go_sched);
+    } else {
+        asb_strlist_split(&rl.scheds, sched_spec, ',');
+    }
+    for (int i = 0; i < rl.scheds.n; i++)
+        if (!asb_sched_find(rl.scheds.items[i]) && strcmp(rl.scheds.items[i], go_sched)) {
+            char *valid = sched_names();
+            fail(ps, "unknown scheduler '%s' (valid: %s)", rl.scheds.items[i], valid);
+            free(valid);
+            goto out;
+        }
+    asb_strlist_split(&rl.threads, threads_spec, ',');
+    if (rl.threads.n == 0) { fail(ps, "threads=: empty list"); goto out; }
+    for (int i = 0; i < rl.threads.n; i++) {
+        int t;
+        if (parse_int(ps, "threads", rl.threads.items[i], 1, 4096, &t)) goto out;
+    }
+    for (int w = 0; w < rl.workloads.n; w++) {
+        const asb_workload *wl = asb_workload_find(rl.workloads.items[w]);
+        bool is_sched = !strcmp(wl->kind, "sched");
+        for (int s = 0; s < (is_sched ? rl.scheds.n : 1); s++) {
+            asb_cell proto = {.workload = wl, .sched = is_sched ? rl.scheds.items[s] : NULL, .quick = rl.quick};
+            if (proto.sched) proto.sched = asb_xstrdup(proto.sched);
+            int e = expand_params(ps, &rl, &proto, 0);
+            asb_strlist_free(&proto.overrides);
+            if (e) goto out;
+        }
+    }
+    r = 0;
+out:
+    for (int p = 0; p < rl.param_keys.n; p++) asb_strlist_free(&rl.param_values[p]);
+    free(rl.param_values);
+    asb_strlist_free(&rl.param_keys);
+    asb_strlist_free(&rl.workloads);
+    asb_strlist_free(&rl.scheds);
+    asb_strlist_free(&rl.threads);
+    return r;
+}
+
+static int parse_line(parse_state *ps, char *line) {
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
+    enum { MAX_TOKENS = 64 };
+    char *tok[MAX_TOKENS], *keys[MAX_TOKENS], *values[MAX_TOKENS];
+    int n = 0;
+    for (char *save, *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+        if (n == MAX_TOKENS) return fail(ps, "more than %d words on one line", MAX_TOKENS);
+        tok[n++] = t;
+    }
+    if (n == 0) return 0;
+    bool is_set = !strcmp(tok[0], "set");
+    if (!is_set && strcmp(tok[0], "run"))
+        return fail(ps, "expected 'set' or 'run' at the start of the line, found '%s'", tok[0]);
+    if (n == 1) return fail(ps, "'%s' without key=value words", tok[0]);
+    for (int i = 1; i < n; i++) {
+        char *eq = strchr(tok[i], '=');
+        if (!eq || eq == tok[i]) return fail(ps, "'%s' is not key=value", tok[i]);
+        *eq = 0;
+        keys[i - 1] = tok[i];
+        values[i - 1] = eq + 1;
+    }
+    if (!is_set) return parse_run(ps, keys, values, n - 1);
+    for (int i = 0; i < n - 1; i++)
+        if (parse_set(ps, keys[i], values[i])) return -1;
+    return 0;
+}
+
+int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char **err) {
+    parse_state ps = {m, source, 0, err};
+    char *copy = asb_xstrdup(text);
+    int r = 0;
+    for (char *line = copy, *next; line && r == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        ps.line++;
+        r = parse_line(&ps, line);
+    }
+    free(copy);
+    if (r == 0) {
+        char *joined = asb_xasprintf("%s%s%s", m->text, text, *text && text[strlen(text) - 1] != '\n' ? "\n" : "");
+        free(m->text);
+        m->text = joined;
+    }
+    return r;
+}

@@ -1,0 +1,822 @@
+/*
+ * test_gmp.c — behaviour tests of the gmp scheduler (suite 'gmp').  One
+ * executable, one test per argv[1]; every test runs the scheduler through the
+ * asb_sched table like a workload would, and asserts results and statistics,
+ * never speed.  Each test arms alarm() so a hang fails instead of blocking.
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include "../../schedulers/sched.h"
+#include "../../schedulers/gmp/ctx.h"
+
+static const asb_sched *S;
+
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);       \
+            exit(1);                                                                       \
+        }                                                                                  \
+    } while (0)
+
+#if ASB_UCTX_TSAN
+enum { UNDER_TSAN = 1 };
+#else
+enum { UNDER_TSAN = 0 };
+#endif
+
+/* ---- statistics of the last run ---- */
+
+typedef struct stat_lookup {
+    const char *key;
+    double value;
+    bool found;
+} stat_lookup;
+
+static void stat_emit(void *cookie, const char *key, double value) {
+    stat_lookup *l = cookie;
+    if (strcmp(l->key, key) == 0) {
+        l->value = value;
+        l->found = true;
+    }
+}
+
+static double stat(const char *key) {
+    stat_lookup l = {key, 0, false};
+    S->stats(stat_emit, &l);
+    if (!l.found) {
+        fprintf(stderr, "no stat %s\n", key);
+        exit(1);
+    }
+    return l.value;
+}
+
+static void run(int procs, const char *opts, asb_task_fn root, void *arg) {
+    CHECK(S->run(procs, opts ? opts : "", root, arg) == 0);
+}
+
+/* ---- skynet ---- */
+
+typedef struct sky {
+    long long num, size;
+    asb_chan *out;
+} sky;
+
+static void skynet(void *p) {
+    sky *a = p;
+    if (a->size == 1) {
+        S->chan_send(a->out, &a->num);
+        free(a);
+        return;
+    }
+    asb_chan *c = S->chan_make(sizeof(long long), 0);
+    long long child = a->size / 10;
+    for (int i = 0; i < 10; i++) {
+        sky *k = malloc(sizeof *k);
+        CHECK(k);
+        *k = (sky){a->num + i * child, child, c};
+        CHECK(S->spawn(skynet, k) == 0);
+    }
+    long long sum = 0, v;
+    for (int i = 0; i < 10; i++) {
+        CHECK(S->chan_recv(c, &v));
+        sum += v;
+    }
+    S->chan_free(c);
+    S->chan_send(a->out, &sum);
+    free(a);
+}
+
+typedef struct sky_root {
+    long long leaves, result;
+} sky_root;
+
+static void skynet_root(void *p) {
+    sky_root *r = p;
+    asb_chan *c = S->chan_make(sizeof(long long), 0);
+    sky *a = malloc(sizeof *a);
+    *a = (sky){0, r->leaves, c};
+    CHECK(S->spawn(skynet, a) == 0);
+    CHECK(S->chan_recv(c, &r->result));
+    S->chan_free(c);
+}
+
+static long long skynet_run(int procs, const char *opts, long long leaves) {
+    sky_root r = {leaves, -1};
+    run(procs, opts, skynet_root, &r);
+    return r.result;
+}
+
+static void test_skynet(void) {
+    long long leaves = UNDER_TSAN ? 1000 : 100000;
+    long long want = leaves * (leaves - 1) / 2;
+    CHECK(skynet_run(1, NULL, leaves) == want);
+    CHECK(stat("leaked_gs") == 0);
+    CHECK(stat("gs_running") == 0);
+    CHECK(skynet_run(4, NULL, leaves) == want);
+    CHECK(stat("procs") == 4);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+static void test_skynet_1e6(void) {
+    if (UNDER_TSAN) exit(77); /* TSan allows 8128 threads and fibers */
+    CHECK(skynet_run(2, NULL, 1000000) == 499999500000LL);
+    CHECK(stat("spawns") == 1111111 + 0 /* root is not a spawn */);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* ---- a million live goroutines ---- */
+
+typedef struct many {
+    asb_wg *started, *release_wg, *finished;
+    asb_chan *gate;
+} many;
+
+static void many_child(void *p) {
+    many *m = p;
+    S->wg_done(m->started);
+    bool ok = S->chan_recv(m->gate, NULL);
+    CHECK(!ok); /* released by close */
+    S->wg_done(m->finished);
+}
+
+static void many_root(void *p) {
+    long n = *(long *)p;
+    many m = {S->wg_make(), NULL, S->wg_make(), S->chan_make(0, 0)};
+    S->wg_add(m.started, (int)n);
+    S->wg_add(m.finished, (int)n);
+    for (long i = 0; i < n; i++) CHECK(S->spawn(many_child, &m) == 0);
+    S->wg_wait(m.started); /* all n are alive and parked now */
+    S->chan_close(m.gate);
+    S->wg_wait(m.finished);
+    S->wg_free(m.started);
+    S->wg_free(m.finished);
+    S->chan_free(m.gate);
+}
+
+static void test_million(void) {
+    long n = UNDER_TSAN ? 2000 : 1000000;
+    run(2, NULL, many_root, &n);
+    CHECK(stat("gs_total") >= (double)n);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* ---- channels ---- */
+
+enum { FIFO_N = 20000 };
+
+typedef struct fifo {
+    asb_chan *c;
+    int producer;
+    asb_wg *wg;
+} fifo;
+
+static void fifo_producer(void *p) {
+    fifo *f = p;
+    for (int i = 0; i < FIFO_N; i++) {
+        int v = f->producer * FIFO_N + i;
+        S->chan_send(f->c, &v);
+    }
+    S->wg_done(f->wg);
+}
+
+static void fifo_closer(void *p) {
+    fifo *f = p;
+    S->wg_wait(f->wg);
+    S->chan_close(f->c);
+}
+
+static void fifo_root(void *p) {
+    size_t cap = *(size_t *)p;
+    enum { PRODUCERS = 4 };
+    asb_chan *c = S->chan_make(sizeof(int), cap);
+    asb_wg *wg = S->wg_make();
+    fifo f[PRODUCERS];
+    S->wg_add(wg, PRODUCERS);
+    for (int i = 0; i < PRODUCERS; i++) {
+        f[i] = (fifo){c, i, wg};
+        CHECK(S->spawn(fifo_producer, &f[i]) == 0);
+    }
+    CHECK(S->spawn(fifo_closer, &f[0]) == 0);
+    int next[PRODUCERS] = {0}, v, got = 0;
+    while (S->chan_recv(c, &v)) {
+        int prod = v / FIFO_N, i = v % FIFO_N;
+        CHECK(prod >= 0 && prod < PRODUCERS);
+        CHECK(i == next[prod]); /* each producer's values arrive in order */
+        next[prod]++;
+        got++;
+    }
+    CHECK(got == PRODUCERS * FIFO_N);
+    CHECK(v == 0); /* closed and drained: zero value */
+    S->wg_free(wg);
+    S->chan_free(c);
+}
+
+static void test_chan_fifo(void) {
+    size_t caps[] = {0, 1, 64};
+    for (int i = 0; i < 3; i++) {
+        run(2, NULL, fifo_root, &caps[i]);
+        CHECK(stat("leaked_gs") == 0);
+    }
+}
+
+typedef struct closewait {
+    asb_chan *c;
+    _Atomic int closed_seen;
+    asb_wg *parked, *wg;
+} closewait;
+
+static void close_receiver(void *p) {
+    closewait *w = p;
+    int v = 42;
+    S->wg_done(w->parked);
+    if (!S->chan_recv(w->c, &v) && v == 0) atomic_fetch_add(&w->closed_seen, 1);
+    S->wg_done(w->wg);
+}
+
+static void close_root(void *p) {
+    (void)p;
+    enum { N = 100 };
+    closewait w = {S->chan_make(sizeof(int), 4), 0, S->wg_make(), S->wg_make()};
+    /* Buffered values are still delivered after close. */
+    int v = 7;
+    S->chan_send(w.c, &v);
+    S->chan_close(w.c);
+    CHECK(S->chan_recv(w.c, &v) && v == 7);
+    CHECK(!S->chan_recv(w.c, &v) && v == 0);
+    S->chan_free(w.c);
+    /* Receivers parked on an empty channel all wake on close. */
+    w.c = S->chan_make(sizeof(int), 0);
+    S->wg_add(w.parked, N);
+    S->wg_add(w.wg, N);
+    for (int i = 0; i < N; i++) CHECK(S->spawn(close_receiver, &w) == 0);
+    S->wg_wait(w.parked);
+    S->sleep_ns(2000000);
+    S->chan_close(w.c);
+    S->wg_wait(w.wg);
+    CHECK(atomic_load(&w.closed_seen) == N);
+    S->chan_free(w.c);
+    S->wg_free(w.parked);
+    S->wg_free(w.wg);
+}
+
+static void test_chan_close(void) {
+    run(2, NULL, close_root, NULL);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* Send on a closed channel aborts, as Go panics: run it in a child. */
+static void send_closed_root(void *p) {
+    (void)p;
+    asb_chan *c = S->chan_make(sizeof(int), 1);
+    int v = 1;
+    S->chan_close(c);
+    S->chan_send(c, &v);
+}
+
+static void test_send_on_closed(void) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        run(1, NULL, send_closed_root, NULL);
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
+static void select_default_root(void *p) {
+    (void)p;
+    asb_chan *a = S->chan_make(sizeof(int), 1), *b = S->chan_make(sizeof(int), 0);
+    int va = 0, vb = 0;
+    asb_select_case cs[2] = {{a, ASB_SELECT_RECV, &va, false}, {b, ASB_SELECT_RECV, &vb, false}};
+    CHECK(S->select(cs, 2, true) == -1);      /* nothing ready */
+    CHECK(S->select(cs, 1, true) == -1);      /* single case + default */
+    int x = 5;
+    asb_select_case snd = {b, ASB_SELECT_SEND, &x, false};
+    CHECK(S->select(&snd, 1, true) == -1);    /* no receiver on unbuffered */
+    S->chan_send(a, &x);
+    CHECK(S->select(cs, 2, true) == 0 && va == 5 && cs[0].ok);
+    asb_select_case snd2 = {a, ASB_SELECT_SEND, &x, false};
+    CHECK(S->select(&snd2, 1, true) == 0);    /* buffer has room */
+    CHECK(S->select(&snd2, 1, true) == -1);   /* now full */
+    S->chan_close(b);
+    CHECK(S->select(&cs[1], 1, true) == 0 && !cs[1].ok); /* closed is ready */
+    S->chan_free(a);
+    S->chan_free(b);
+}
+
+static void test_select_default(void) { run(1, NULL, select_default_root, NULL); }
+
+static void select_fair_root(void *p) {
+    (void)p;
+    enum { ROUNDS = 20000 };
+    asb_chan *a = S->chan_make(sizeof(int), 1), *b = S->chan_make(sizeof(int), 1);
+    int hits[2] = {0, 0}, x = 1, va, vb;
+    for (int r = 0; r < ROUNDS; r++) {
+        asb_select_case fill[2] = {{a, ASB_SELECT_SEND, &x, false}, {b, ASB_SELECT_SEND, &x, false}};
+        S->select(&fill[0], 1, true);
+        S->select(&fill[1], 1, true);
+        asb_select_case cs[2] = {{a, ASB_SELECT_RECV, &va, false}, {b, ASB_SELECT_RECV, &vb, false}};
+        int i = S->select(cs, 2, false);
+        CHECK(i == 0 || i == 1);
+        hits[i]++;
+    }
+    /* Random poll order: each ready case wins about half the time. */
+    CHECK(hits[0] > ROUNDS * 4 / 10 && hits[1] > ROUNDS * 4 / 10);
+    S->chan_free(a);
+    S->chan_free(b);
+}
+
+static void test_select_fair(void) { run(1, NULL, select_fair_root, NULL); }
+
+/* A blocking select woken by a sender in another G; the losing case must be
+ * dequeued (the later direct send to it must not find a stale sudog). */
+typedef struct selblock {
+    asb_chan *a, *b;
+    asb_wg *wg;
+} selblock;
+
+static void selblock_sender(void *p) {
+    selblock *s = p;
+    int v = 9;
+    S->sleep_ns(1000000);
+    S->chan_send(s->b, &v);
+    S->wg_done(s->wg);
+}
+
+static void selblock_root(void *p) {
+    (void)p;
+    selblock s = {S->chan_make(sizeof(int), 0), S->chan_make(sizeof(int), 0), S->wg_make()};
+    for (int round = 0; round < 200; round++) {
+        S->wg_add(s.wg, 1);
+        CHECK(S->spawn(selblock_sender, &s) == 0);
+        int va = -1, vb = -1;
+        asb_select_case cs[2] = {{s.a, ASB_SELECT_RECV, &va, false},
+                                 {s.b, ASB_SELECT_RECV, &vb, false}};
+        CHECK(S->select(cs, 2, false) == 1 && vb == 9 && cs[1].ok && va == -1);
+        S->wg_wait(s.wg);
+        if (round % 50 == 0) {
+            /* a has no stale waiter: a non-blocking send finds no receiver */
+            asb_select_case snd = {s.a, ASB_SELECT_SEND, &va, false};
+            CHECK(S->select(&snd, 1, true) == -1);
+        }
+    }
+    S->chan_free(s.a);
+    S->chan_free(s.b);
+    S->wg_free(s.wg);
+}
+
+static void test_select_block(void) {
+    run(2, NULL, selblock_root, NULL);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* ---- preemption ---- */
+
+static _Atomic int spin_flag;
+
+typedef struct spin_result {
+    double x;
+    long n;
+    asb_wg *wg;
+    bool coop; /* call preempt_check in the loop */
+} spin_result;
+
+static void spinner(void *p) {
+    spin_result *r = p;
+    double x = 0;
+    long n = 0;
+    /* No calls: only an asynchronous preemption lets the setter run.  x and
+     * n live in registers; a preemption that lost any would break x == n. */
+    while (!atomic_load_explicit(&spin_flag, memory_order_relaxed)) {
+        x += 1.0;
+        n++;
+        if (r->coop) S->preempt_check();
+    }
+    r->x = x;
+    r->n = n;
+    S->wg_done(r->wg);
+}
+
+static void setter(void *p) {
+    spin_result *r = p;
+    atomic_store(&spin_flag, 1);
+    S->wg_done(r->wg);
+}
+
+static void preempt_root(void *p) {
+    spin_result *r = p;
+    r->wg = S->wg_make();
+    atomic_store(&spin_flag, 0);
+    S->wg_add(r->wg, 2);
+    CHECK(S->spawn(setter, r) == 0);  /* goes to the runq when … */
+    CHECK(S->spawn(spinner, r) == 0); /* … the spinner takes runnext */
+    S->wg_wait(r->wg);
+    S->wg_free(r->wg);
+}
+
+static void test_async_preempt(void) {
+    if (UNDER_TSAN) exit(77); /* TSan: asynchronous preemption is off */
+    spin_result r = {0};
+    run(1, NULL, preempt_root, &r);
+    CHECK(r.n > 0 && r.x == (double)r.n);
+    CHECK(stat("preempt_async") >= 1);
+}
+
+static void test_coop_preempt(void) {
+    spin_result r = {.coop = true};
+    run(1, "asyncpreempt=0", preempt_root, &r);
+    CHECK(r.n > 0 && r.x == (double)r.n);
+    CHECK(stat("preempt_coop") >= 1);
+    CHECK(stat("preempt_async") == 0);
+}
+
+/* ---- fairness: Go's TestPingPongHog ---- */
+
+typedef struct pph {
+    asb_chan *done, *wake;
+    long limit;
+    volatile long *counter;
+} pph;
+
+static void pph_run(void *p) {
+    pph *a = p;
+    for (;;) {
+        int t;
+        asb_select_case cs[2] = {{a->done, ASB_SELECT_RECV, NULL, false},
+                                 {a->wake, ASB_SELECT_RECV, &t, false}};
+        if (S->select(cs, 2, false) == 0) return;
+        for (long i = 0; i < a->limit; i++) (*a->counter)++;
+        S->chan_send(a->wake, &t);
+    }
+}
+
+typedef struct pph_result {
+    long hog, light;
+} pph_result;
+
+static void pph_root(void *p) {
+    pph_result *r = p;
+    volatile long hog = 0, light = 0;
+    asb_chan *done = S->chan_make(sizeof(int), 0);
+    asb_chan *hogc = S->chan_make(sizeof(int), 0), *lightc = S->chan_make(sizeof(int), 0);
+    pph h = {done, hogc, 1000000, &hog}, l = {done, lightc, 1000, &light};
+    for (int i = 0; i < 2; i++) CHECK(S->spawn(pph_run, &h) == 0);
+    for (int i = 0; i < 2; i++) CHECK(S->spawn(pph_run, &l) == 0);
+    int t = 1;
+    S->chan_send(hogc, &t);
+    S->chan_send(lightc, &t);
+    S->sleep_ns(100000000);
+    S->chan_close(done);
+    S->chan_recv(hogc, &t);
+    S->chan_recv(lightc, &t);
+    r->hog = hog;
+    r->light = light;
+    S->yield(); /* let the pairs see done and exit */
+    S->sleep_ns(1000000);
+    S->chan_free(done);
+    S->chan_free(hogc);
+    S->chan_free(lightc);
+}
+
+static void test_pingpong_hog(void) {
+    /* TSan makes the hog's loop ~10x slower than the 10 ms preemption
+     * tick assumes, and asynchronous preemption is off under it. */
+    if (UNDER_TSAN) exit(77);
+    pph_result r;
+    run(1, NULL, pph_root, &r);
+    fprintf(stderr, "hog %ld light %ld\n", r.hog, r.light);
+    CHECK(r.hog > 0 && r.light > 0);
+    CHECK(r.hog / 20 <= r.light && r.light / 20 <= r.hog);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* ---- syscall hand-off ---- */
+
+typedef struct sysc {
+    asb_wg *wg;
+    _Atomic int sleepers_done;
+    int done_when_worker_finished;
+} sysc;
+
+static void sys_sleeper(void *p) {
+    sysc *s = p;
+    for (int i = 0; i < 50; i++) {
+        S->syscall_enter();
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+        S->syscall_exit();
+    }
+    atomic_fetch_add(&s->sleepers_done, 1);
+    S->wg_done(s->wg);
+}
+
+static void sys_worker(void *p) {
+    sysc *s = p;
+    for (int i = 0; i < 200; i++) S->yield();
+    s->done_when_worker_finished = atomic_load(&s->sleepers_done);
+    S->wg_done(s->wg);
+}
+
+static void sys_root(void *p) {
+    sysc *s = p;
+    s->wg = S->wg_make();
+    S->wg_add(s->wg, 9);
+    for (int i = 0; i < 8; i++) CHECK(S->spawn(sys_sleeper, s) == 0);
+    S->sleep_ns(1000000); /* let the sleepers occupy both Ps */
+    CHECK(S->spawn(sys_worker, s) == 0);
+    S->wg_wait(s->wg);
+    S->wg_free(s->wg);
+}
+
+static void test_syscall_handoff(void) {
+    sysc s = {0};
+    run(2, NULL, sys_root, &s);
+    CHECK(s.done_when_worker_finished == 0); /* the worker never waited for them */
+    CHECK(stat("syscall_handoffs") > 0);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+/* ---- ablation switches ---- */
+
+static void pingpong_partner(void *p) {
+    asb_chan **c = p;
+    int v;
+    while (S->chan_recv(c[0], &v)) S->chan_send(c[1], &v);
+}
+
+static void pingpong_root(void *p) {
+    long n = *(long *)p;
+    asb_chan *c[2] = {S->chan_make(sizeof(int), 0), S->chan_make(sizeof(int), 0)};
+    CHECK(S->spawn(pingpong_partner, c) == 0);
+    for (int i = 0; i < n; i++) {
+        int v = i;
+        S->chan_send(c[0], &v);
+        CHECK(S->chan_recv(c[1], &v) && v == i);
+    }
+    S->chan_close(c[0]);
+    S->sleep_ns(1000000);
+    S->chan_free(c[0]);
+    S->chan_free(c[1]);
+}
+
+static void test_ablation(void) {
+    long leaves = UNDER_TSAN ? 1000 : 10000, want = leaves * (leaves - 1) / 2, n = 1000;
+    CHECK(skynet_run(2, "steal=0", leaves) == want);
+    CHECK(stat("steals") == 0 && stat("opt_steal") == 0);
+
+    run(1, NULL, pingpong_root, &n);
+    CHECK(stat("runnext_hits") > 0);
+    run(1, "runnext=0", pingpong_root, &n);
+    CHECK(stat("runnext_hits") == 0 && stat("opt_runnext") == 0);
+
+    CHECK(skynet_run(2, "spinning=0", leaves) == want);
+    CHECK(stat("spinning_starts") == 0);
+
+    sysc s = {0};
+    run(2, "sysmon=0", sys_root, &s);
+    CHECK(stat("syscall_handoffs") == 0 && stat("preempt_requests") == 0);
+
+    spin_result r = {.coop = true};
+    run(1, "asyncpreempt=0", preempt_root, &r);
+    CHECK(stat("preempt_async") == 0 && stat("opt_asyncpreempt") == 0);
+
+    CHECK(skynet_run(1, "procs=3", leaves) == want);
+    CHECK(stat("procs") == 3);
+
+    /* NULL options: GMPDEBUG is read instead. */
+    setenv("GMPDEBUG", "procs=2,steal=0", 1);
+    sky_root sr = {leaves, -1};
+    CHECK(S->run(1, NULL, skynet_root, &sr) == 0 && sr.result == want);
+    CHECK(stat("procs") == 2 && stat("opt_steal") == 0 && stat("steals") == 0);
+    unsetenv("GMPDEBUG");
+}
+
+/* ---- blocking primitives, timers, injection, leaks, reruns ---- */
+
+typedef struct mutexed {
+    asb_mutex *mu;
+    asb_wg *wg;
+    long counter;
+} mutexed;
+
+static void mutex_worker(void *p) {
+    mutexed *m = p;
+    for (int i = 0; i < 2000; i++) {
+        S->mutex_lock(m->mu);
+        long c = m->counter;
+        if (i % 100 == 0) S->yield(); /* hold the lock across a switch */
+        m->counter = c + 1;
+        S->mutex_unlock(m->mu);
+    }
+    S->wg_done(m->wg);
+}
+
+static void mutex_root(void *p) {
+    (void)p;
+    mutexed m = {S->mutex_make(), S->wg_make(), 0};
+    S->wg_add(m.wg, 16);
+    for (int i = 0; i < 16; i++) CHECK(S->spawn(mutex_worker, &m) == 0);
+    S->wg_wait(m.wg);
+    CHECK(m.counter == 16 * 2000);
+    S->mutex_free(m.mu);
+    S->wg_free(m.wg);
+}
+
+static void test_mutex_wg(void) {
+    run(2, NULL, mutex_root, NULL);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct sleeper {
+    uint64_t ns, woke_after;
+    asb_wg *wg;
+} sleeper;
+
+static void sleep_task(void *p) {
+    sleeper *s = p;
+    uint64_t t0 = now_ns();
+    S->sleep_ns(s->ns);
+    s->woke_after = now_ns() - t0;
+    S->wg_done(s->wg);
+}
+
+static void sleep_root(void *p) {
+    (void)p;
+    enum { N = 50 };
+    sleeper s[N];
+    asb_wg *wg = S->wg_make();
+    S->wg_add(wg, N);
+    for (int i = 0; i < N; i++) {
+        s[i] = (sleeper){(uint64_t)(N - i) * 200000, 0, wg};
+        CHECK(S->spawn(sleep_task, &s[i]) == 0);
+    }
+    S->wg_wait(wg);
+    for (int i = 0; i < N; i++) CHECK(s[i].woke_after >= s[i].ns);
+    S->wg_free(wg);
+}
+
+static void test_sleep(void) {
+    run(1, NULL, sleep_root, NULL);
+    run(3, NULL, sleep_root, NULL);
+    CHECK(stat("leaked_gs") == 0);
+}
+
+typedef struct inject {
+    asb_wg *wg;
+    _Atomic int ran;
+    _Atomic int ready;
+} inject;
+
+static void injected(void *p) {
+    inject *in = p;
+    atomic_fetch_add(&in->ran, 1);
+    S->wg_done(in->wg);
+}
+
+static void *injector(void *p) {
+    inject *in = p;
+    while (!atomic_load(&in->ready)) usleep(100);
+    for (int i = 0; i < 10000; i++) CHECK(S->spawn(injected, in) == 0);
+    return NULL;
+}
+
+static void inject_root(void *p) {
+    inject *in = p;
+    in->wg = S->wg_make();
+    S->wg_add(in->wg, 10000);
+    atomic_store(&in->ready, 1);
+    S->wg_wait(in->wg);
+    S->wg_free(in->wg);
+}
+
+static void test_injection(void) {
+    inject in = {0};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, injector, &in) == 0);
+    run(2, NULL, inject_root, &in);
+    pthread_join(t, NULL);
+    CHECK(atomic_load(&in.ran) == 10000);
+    CHECK(stat("outside_spawns") == 10000);
+    /* Outside a run, spawn fails. */
+    CHECK(S->spawn(injected, &in) == -1);
+}
+
+static asb_chan *leak_chan;
+
+static void leaker(void *p) {
+    (void)p;
+    int v;
+    S->chan_recv(leak_chan, &v); /* nobody ever sends */
+}
+
+static void leak_root(void *p) {
+    (void)p;
+    leak_chan = S->chan_make(sizeof(int), 0);
+    CHECK(S->spawn(leaker, NULL) == 0);
+    S->sleep_ns(1000000);
+    raise(SIGUSR1); /* state dump on stderr */
+}
+
+static void test_leak_and_dump(void) {
+    run(2, NULL, leak_root, NULL);
+    CHECK(stat("leaked_gs") == 1);
+    CHECK(stat("gs_waiting") == 1);
+    S->chan_free(leak_chan);
+}
+
+static void test_rerun(void) {
+    for (int i = 0; i < 20; i++) {
+        long long leaves = 1000;
+        CHECK(skynet_run(1 + i % 3, NULL, leaves) == leaves * (leaves - 1) / 2);
+        CHECK(stat("leaked_gs") == 0);
+    }
+}
+
+/* ---- the context switch on its own ---- */
+
+static asb_uctx main_ctx, task_ctx;
+static int bounces;
+
+static void bouncer(void *arg) {
+    for (;;) {
+        bounces += *(int *)arg;
+        asb_uctx_switch(&task_ctx, &main_ctx);
+    }
+}
+
+static void test_uctx(void) {
+    enum { STACK = 64 * 1024 };
+    void *stack = malloc(STACK);
+    int step = 3;
+    asb_uctx_init_thread(&main_ctx);
+    asb_uctx_make(&task_ctx, stack, STACK, bouncer, &step);
+    for (int i = 0; i < 1000; i++) {
+        double keep = i * 0.5; /* callee state survives the round trip */
+        asb_uctx_switch(&main_ctx, &task_ctx);
+        CHECK(keep == i * 0.5);
+    }
+    CHECK(bounces == 3000);
+    asb_uctx_destroy(&task_ctx);
+    free(stack);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} tests[] = {
+    {"uctx", test_uctx},
+    {"skynet", test_skynet},
+    {"skynet-1e6", test_skynet_1e6},
+    {"million", test_million},
+    {"chan-fifo", test_chan_fifo},
+    {"chan-close", test_chan_close},
+    {"send-on-closed", test_send_on_closed},
+    {"select-default", test_select_default},
+    {"select-fair", test_select_fair},
+    {"select-block", test_select_block},
+    {"async-preempt", test_async_preempt},
+    {"coop-preempt", test_coop_preempt},
+    {"pingpong-hog", test_pingpong_hog},
+    {"syscall-handoff", test_syscall_handoff},
+    {"ablation", test_ablation},
+    {"mutex-wg", test_mutex_wg},
+    {"sleep", test_sleep},
+    {"injection", test_injection},
+    {"leak-dump", test_leak_and_dump},
+    {"rerun", test_rerun},
+};
+
+int main(int argc, char **argv) {
+    S = asb_sched_find("gmp");
+    CHECK(S);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s TEST\n", argv[0]);
+        return 2;
+    }
+    alarm(UNDER_TSAN ? 240 : 60);
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (strcmp(argv[1], tests[i].name) == 0) {
+            tests[i].fn();
+            return 0;
+        }
+    }
+    fprintf(stderr, "unknown test %s\n", argv[1]);
+    return 2;
+}

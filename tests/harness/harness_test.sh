@@ -1,0 +1,263 @@
+#!/bin/sh
+# harness_test.sh — behaviour of the asbench CLI, one group per invocation:
+#   harness_test.sh ASBENCH GROUP    (GROUP: schema failures resume shard compare badinput)
+# Each group runs small matrices of the test-only workloads (workloads/testing.c)
+# and the churn workload in a temporary folder and checks the files written and
+# the exit statuses.  No check depends on speed.
+set -u
+A=$1
+GROUP=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/asbench-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+n=0
+fail() { echo "not ok - $GROUP: $*"; exit 1; }
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+
+# expect STATUS WHAT COMMAND...: run, keep stderr in $T/err, check the status.
+expect() {
+    want=$1; what=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    [ "$got" -eq "$want" ] || { sed "s/^/# /" "$T/err"; fail "$what: exit $got, expected $want"; }
+    pass "$what (exit $want)"
+}
+err_has() { grep -q -- "$1" "$T/err" || { sed "s/^/# /" "$T/err"; fail "stderr lacks '$1'"; }; pass "message names '$1'"; }
+
+# col FILE NAME: column number of NAME in the CSV header.
+col() { head -1 "$1" | tr ',' '\n' | grep -n -x -- "$2" | cut -d: -f1; }
+# field FILE NAME: values of a column (rows only; fields hold no commas here).
+field() { c=$(col "$1" "$2"); tail -n +2 "$1" | cut -d, -f"$c"; }
+# Every row has as many fields as the header (no half-written row).
+whole_rows() {
+    [ -f "$1" ] || return 0
+    awk -F, '{ gsub(/"[^"]*"/, "q") } NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$1" ||
+        fail "$1 has a row of the wrong width"
+    [ -z "$(tail -c 1 "$1")" ] || fail "$1 does not end with a newline (half a row)"
+}
+# runs FILE: "key rep" per row, sorted, for comparing sets of runs.
+runs() {
+    awk -F, -v b="$(col "$1" backend)" -v s="$(col "$1" scheduler)" -v w="$(col "$1" workload)" \
+        -v p="$(col "$1" params)" -v t="$(col "$1" threads)" -v r="$(col "$1" repetition)" \
+        'NR > 1 { print $b "|" $s "|" $w "|" $p "|" $t " rep " $r }' "$1" | sort
+}
+
+case $GROUP in
+schema)
+    expect 0 "run churn" "$A" run --alloc glibc --workload churn --param iters=2000 --threads 1,2 --reps 2 --no-plot -o "$T/s"
+    want="backend,scheduler,workload,preset,params,threads,repetition,status,message,ops,ns_per_op,allocs_per_op,bytes_per_op,wall_s,user_s,sys_s,peak_rss_kb,final_rss_kb,minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches,lock_acquisitions,lock_contended,lock_wait_ns,futex_calls,timeline,extra"
+    [ "$(head -1 "$T/s/results.csv")" = "$want" ] || fail "results.csv header: $(head -1 "$T/s/results.csv")"
+    pass "results.csv header is the documented schema"
+    [ "$(tail -n +2 "$T/s/results.csv" | wc -l)" -eq 4 ] || fail "expected 2 cells x 2 reps = 4 rows"
+    pass "one row per repetition"
+    whole_rows "$T/s/results.csv"
+    [ "$(field "$T/s/results.csv" status | sort -u)" = ok ] || fail "runs not ok"
+    [ "$(field "$T/s/results.csv" lock_contended | sort -u)" = NA ] || fail "glibc lock figures must be NA, not 0"
+    [ "$(field "$T/s/results.csv" futex_calls | sort -u)" = NA ] || fail "futex_calls must be NA without --futex-counts"
+    pass "figures a backend cannot give are NA"
+    field "$T/s/results.csv" allocs_per_op | grep -qx '1.0000' || fail "churn allocs/op should be counted as 1"
+    pass "allocs/op counted"
+    for tl in $(field "$T/s/results.csv" timeline); do
+        [ "$(head -1 "$T/s/$tl")" = "t_ms,rss_kb" ] || fail "timeline $tl missing or without header"
+    done
+    pass "every row names its RSS timeline file"
+    for key in start_time command_line cpu_model cpus_online kernel compiler git_revision settings backends '"glibc"'; do
+        grep -q "$key" "$T/s/env.json" || fail "env.json lacks $key"
+    done
+    pass "env.json holds the environment"
+    grep -q '^run ' "$T/s/matrix.txt" || fail "matrix.txt lacks the run line"
+    pass "matrix.txt written"
+    head -1 "$T/s/summary.csv" | grep -q '^backend,scheduler,workload,params,threads,runs,ok,not_ok,ci_coverage,ns_per_op_cv,ns_per_op_median,ns_per_op_ci_lo,ns_per_op_ci_hi' ||
+        fail "summary.csv header"
+    [ "$(tail -n +2 "$T/s/summary.csv" | wc -l)" -eq 2 ] || fail "summary.csv: one row per cell"
+    pass "summary.csv: one row per cell with medians and intervals"
+    expect 0 "asbench summary DIR" "$A" summary "$T/s"
+    ;;
+failures)
+    expect 0 "matrix of misbehaving workloads" "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
+        --param signal=SEGV,ABRT --param ms=1 --timeout 2 --reps 1 --no-warmup --no-plot -o "$T/f"
+    whole_rows "$T/f/results.csv"
+    st() { awk -F, -v w="$(col "$T/f/results.csv" workload)" -v s="$(col "$T/f/results.csv" status)" \
+        -v p="$(col "$T/f/results.csv" params)" -v want="$1" -v pp="$2" \
+        'NR > 1 && $w == want && index($p, pp) { print $s }' "$T/f/results.csv"; }
+    [ "$(st crash signal=SEGV)" = "crashed:SIGSEGV" ] || fail "crash SEGV status: $(st crash signal=SEGV)"
+    [ "$(st crash signal=ABRT)" = "crashed:SIGABRT" ] || fail "crash ABRT status: $(st crash signal=ABRT)"
+    pass "a crash is recorded with the signal's name"
+    [ "$(st hang '')" = timeout ] || fail "hang status: $(st hang '')"
+    pass "a hang is killed at the timeout and recorded"
+    [ "$(st corrupt '')" = verify-failed ] || fail "corrupt status: $(st corrupt '')"
+    grep corrupt "$T/f/results.csv" | grep -q "block 7 of thread 0" || fail "verify message not kept"
+    pass "a failed verification is recorded with the workload's message"
+    [ "$(st sleep '')" = ok ] || fail "the matrix did not go on after the failures"
+    pass "the matrix goes on after failures"
+    c=$(col "$T/f/results.csv" ns_per_op)
+    grep crash "$T/f/results.csv" | cut -d, -f"$c" | grep -qvx NA && fail "a crashed run must have ns_per_op NA"
+    pass "failed runs have NA figures"
+    grep -q "crashed:SIGSEGV\*1" "$T/f/summary.csv" || fail "summary.csv counts the statuses"
+    pass "summary.csv counts non-ok statuses"
+    ;;
+resume)
+    printf 'set reps=3 warmup=no\nrun workload=sleep alloc=glibc ms=150,160,170\n' >"$T/m.txt"
+    "$A" run --matrix "$T/m.txt" --no-plot -o "$T/k" 2>/dev/null &
+    pid=$!
+    sleep 0.8
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    whole_rows "$T/k/results.csv"
+    before=$(runs "$T/k/results.csv" | wc -l)
+    pass "SIGKILL mid-matrix leaves $before whole rows"
+    # A row cut short (as by a machine crash) is dropped on resume.
+    printf 'glibc,NA,sle' >>"$T/k/results.csv"
+    expect 0 "resume after SIGKILL" "$A" run --resume "$T/k" --no-plot
+    whole_rows "$T/k/results.csv"
+    [ "$(runs "$T/k/results.csv" | wc -l)" -eq 9 ] || fail "expected 9 runs, got $(runs "$T/k/results.csv" | wc -l)"
+    [ -z "$(runs "$T/k/results.csv" | uniq -d)" ] || fail "a run is recorded twice"
+    pass "after resume every (cell, rep) is there exactly once"
+
+    "$A" run --matrix "$T/m.txt" --no-plot -o "$T/i" 2>/dev/null &
+    pid=$!
+    sleep 0.8
+    kill -INT "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+    [ "$rc" -eq 130 ] || [ "$rc" -eq 0 ] || fail "SIGINT: exit $rc, expected 130"
+    whole_rows "$T/i/results.csv"
+    pass "SIGINT stops the matrix cleanly (exit $rc)"
+    expect 0 "resume after SIGINT" "$A" run --resume "$T/i" --no-plot
+    [ "$(runs "$T/i/results.csv" | wc -l)" -eq 9 ] && [ -z "$(runs "$T/i/results.csv" | uniq -d)" ] ||
+        fail "after SIGINT+resume: $(runs "$T/i/results.csv" | wc -l) runs"
+    pass "after SIGINT+resume every (cell, rep) is there exactly once"
+    expect 0 "resume of a finished run does nothing" "$A" run --resume "$T/i" --no-plot
+    [ "$(runs "$T/i/results.csv" | wc -l)" -eq 9 ] || fail "a finished run grew on resume"
+    expect 2 "resume with cell options" "$A" run --resume "$T/i" --workload churn
+    ;;
+shard)
+    printf 'set reps=2 warmup=no\nrun workload=sleep alloc=glibc ms=1,2,3,4,5\nrun workload=churn alloc=glibc iters=1000 threads=1,2\n' >"$T/m.txt"
+    expect 0 "unsharded matrix" "$A" run --matrix "$T/m.txt" --no-plot -o "$T/all"
+    for i in 1 2 3; do
+        expect 0 "shard $i/3" "$A" run --matrix "$T/m.txt" --shard $i/3 --no-plot -o "$T/s$i"
+    done
+    expect 0 "merge the shards" "$A" merge "$T/merged" "$T/s1" "$T/s2" "$T/s3" --no-plot
+    runs "$T/all/results.csv" >"$T/a.txt"
+    runs "$T/merged/results.csv" >"$T/b.txt"
+    cmp -s "$T/a.txt" "$T/b.txt" || { diff "$T/a.txt" "$T/b.txt" | sed "s/^/# /"; fail "merged shards differ from the unsharded matrix"; }
+    pass "shards 1..3 merged hold exactly the unsharded matrix's runs"
+    [ -s "$T/merged/summary.csv" ] || fail "merge wrote no summary.csv"
+    for tl in $(field "$T/merged/results.csv" timeline); do [ -f "$T/merged/$tl" ] || fail "timeline $tl not merged"; done
+    pass "merge carries the timelines and writes summary.csv"
+    expect 2 "merge of a shard given twice" "$A" merge "$T/dup" "$T/s1" "$T/s1" --no-plot
+    err_has "a second time"
+    [ -e "$T/dup/results.csv" ] && fail "a refused merge wrote results.csv"
+    expect 2 "merge into a folder with results" "$A" merge "$T/merged" "$T/s1" --no-plot
+    printf 'set reps=2 warmup=no\nrun workload=sleep alloc=glibc ms=9\n' >"$T/other.txt"
+    expect 0 "a run of another matrix" "$A" run --matrix "$T/other.txt" --no-plot -o "$T/other"
+    expect 2 "merge of different matrices" "$A" merge "$T/mixed" "$T/s1" "$T/other" --no-plot
+    err_has "different matrices"
+    expect 0 "merge of one shard (incomplete)" "$A" merge "$T/part" "$T/s1" --no-plot
+    err_has "in no shard"
+    expect 0 "resume completes a partial merge" "$A" run --resume "$T/part" --no-plot
+    runs "$T/part/results.csv" >"$T/c.txt"
+    cmp -s "$T/a.txt" "$T/c.txt" || fail "resumed partial merge differs from the unsharded matrix"
+    pass "a merged folder can be resumed to the whole matrix"
+    ;;
+compare)
+    expect 0 "a run to take the schema from" "$A" run --alloc glibc --workload sleep --param ms=1 --reps 1 --no-warmup --no-plot -o "$T/h"
+    # synth DIR VALUES...: results.csv with one cell whose ns_per_op are VALUES.
+    synth() {
+        d=$1; shift
+        mkdir -p "$d"
+        head -1 "$T/h/results.csv" >"$d/results.csv"
+        rep=0
+        for v in "$@"; do
+            rep=$((rep + 1))
+            tail -n 1 "$T/h/results.csv" | awk -F, -v OFS=, -v c="$(col "$T/h/results.csv" ns_per_op)" \
+                -v r="$(col "$T/h/results.csv" repetition)" -v v="$v" -v rep="$rep" '{ $c = v; $r = rep; print }' >>"$d/results.csv"
+        done
+    }
+    synth "$T/old" 100 101 102 103 104
+    synth "$T/same" 101 100 104 102 103
+    synth "$T/slow" 120 121 122 123 124
+    synth "$T/slight" 103 104 105 106 107
+    synth "$T/fast" 80 81 82 83 84
+    synth "$T/few_old" 100 101 102
+    synth "$T/few_new" 120 121 122
+    expect 0 "compare equal runs" "$A" compare "$T/old" "$T/same"
+    expect 1 "compare a 20% slowdown" "$A" compare "$T/old" "$T/slow"
+    grep -q REGRESSION "$T/out" || fail "the table does not flag the regression"
+    grep -q "0.0040" "$T/out" || fail "exact one-sided p = 1/252 not shown"
+    pass "regression flagged with the exact p-value 1/252"
+    expect 0 "compare a 3% slowdown under a 5% threshold" "$A" compare "$T/old" "$T/slight" --threshold 5%
+    expect 1 "the same 3% slowdown under a 1% threshold" "$A" compare "$T/old" "$T/slight" --threshold 1%
+    expect 0 "compare an improvement" "$A" compare "$T/old" "$T/fast"
+    grep -q improved "$T/out" || fail "improvement not shown"
+    expect 0 "3 vs 3 reps cannot reach alpha 0.05 one-sided" "$A" compare "$T/few_old" "$T/few_new"
+    grep -q "too few" "$T/out" || fail "no note about too few repetitions"
+    pass "underpowered cells are reported as such"
+    expect 0 "compare NEW failing where OLD was fine: setup" true
+    sed 's/,ok,/,crashed:SIGSEGV,/' "$T/same/results.csv" >"$T/x" && mkdir -p "$T/broken" && mv "$T/x" "$T/broken/results.csv"
+    expect 1 "NEW crashes where OLD ran" "$A" compare "$T/old" "$T/broken"
+    expect 2 "compare a missing folder" "$A" compare "$T/old" "$T/nonexistent"
+    expect 2 "compare with an unknown metric" "$A" compare "$T/old" "$T/same" --metric speed
+    expect 2 "compare with a bad threshold" "$A" compare "$T/old" "$T/same" --threshold lots
+    sed 's/sleep/churn/' "$T/same/results.csv" >"$T/x" && mkdir -p "$T/other" && mv "$T/x" "$T/other/results.csv"
+    expect 2 "compare without a common cell" "$A" compare "$T/old" "$T/other"
+    printf 'a,b\n1,2\n' >"$T/notours.csv"
+    expect 2 "compare a CSV of another schema" "$A" compare "$T/old" "$T/notours.csv"
+    ;;
+badinput)
+    expect 2 "unknown workload" "$A" run --workload nosuch -o "$T/b1"
+    err_has "unknown workload 'nosuch'"
+    [ -e "$T/b1/results.csv" ] && fail "a refused run wrote results.csv"
+    expect 2 "unknown backend" "$A" run --alloc nosuch -o "$T/b2"
+    err_has "unknown backend 'nosuch'"
+    expect 2 "unknown scheduler" "$A" run --workload churn --sched nosuch -o "$T/b3"
+    err_has "unknown scheduler 'nosuch'"
+    expect 2 "unknown parameter" "$A" run --workload churn --param nosuch=1 -o "$T/b4"
+    printf '# a comment\nset reps=2\nrun workload=churn threads=two\n' >"$T/bad1.txt"
+    expect 2 "malformed matrix: bad thread count" "$A" run --matrix "$T/bad1.txt" -o "$T/b5"
+    err_has "bad1.txt:3: threads=two"
+    printf 'run workload=churn\nbenchmark everything\n' >"$T/bad2.txt"
+    expect 2 "malformed matrix: unknown line" "$A" run --matrix "$T/bad2.txt" -o "$T/b6"
+    err_has "bad2.txt:2: expected 'set' or 'run'"
+    printf 'set reps=0\n' >"$T/bad3.txt"
+    expect 2 "malformed matrix: bad setting" "$A" run --matrix "$T/bad3.txt" -o "$T/b7"
+    err_has "bad3.txt:1: reps=0"
+    printf 'run workload=churn alloc=glibc\nrun workload=churn alloc=glibc\n' >"$T/bad4.txt"
+    expect 2 "malformed matrix: a cell twice" "$A" run --matrix "$T/bad4.txt" -o "$T/b8"
+    err_has "bad4.txt:2: cell"
+    expect 2 "missing matrix file" "$A" run --matrix "$T/nonexistent.txt" -o "$T/b9"
+    expect 2 "--matrix mixed with cell options" "$A" run --matrix quick --workload churn -o "$T/b10"
+    expect 2 "bad --shard" "$A" run --workload churn --shard 3/2 -o "$T/b11"
+    expect 2 "bad --pin" "$A" run --workload churn --pin x -o "$T/b12"
+    expect 2 "unwritable output folder" "$A" run --workload churn --param iters=100 -o /dev/null/x
+    err_has "cannot create output folder"
+    expect 0 "a good run" "$A" run --alloc glibc --workload churn --param iters=1000 --reps 1 --no-plot -o "$T/g"
+    sum=$(cksum <"$T/g/results.csv")
+    expect 2 "a second run into the same folder" "$A" run --alloc glibc --workload churn --param iters=1000 -o "$T/g"
+    err_has "already exists"
+    [ "$(cksum <"$T/g/results.csv")" = "$sum" ] || fail "a refused run changed results.csv"
+    pass "a refused run leaves results.csv untouched"
+    nognuplot=$T/path
+    mkdir -p "$nognuplot"
+    for tool in sh git strace; do p=$(command -v $tool) && ln -s "$p" "$nognuplot/$tool"; done
+    expect 2 "plot without gnuplot" env PATH="$nognuplot" "$A" plot "$T/g"
+    err_has "gnuplot-nox"
+    expect 0 "run without gnuplot keeps its results" env PATH="$nognuplot" "$A" run --alloc glibc --workload churn \
+        --param iters=1000 --reps 2 -o "$T/np"
+    err_has "gnuplot-nox"
+    [ "$(tail -n +2 "$T/np/results.csv" | wc -l)" -eq 2 ] && [ -s "$T/np/summary.csv" ] || fail "results lost without gnuplot"
+    whole_rows "$T/np/results.csv"
+    pass "run without gnuplot keeps results.csv and summary.csv"
+    expect 2 "plot of a missing folder" "$A" plot "$T/nonexistent"
+    expect 2 "plot with an unknown option" "$A" plot "$T/g" --colour
+    expect 2 "merge of a missing folder" "$A" merge "$T/m" "$T/nonexistent"
+    expect 2 "merge without folders" "$A" merge "$T/m"
+    expect 2 "summary of a missing folder" "$A" summary "$T/nonexistent"
+    expect 2 "unknown command" "$A" frobnicate
+    for d in "$T"/b*; do whole_rows "$d/results.csv"; done
+    pass "no refused command left a half-written row"
+    ;;
+*)
+    fail "unknown group $GROUP"
+    ;;
+esac
+echo "1..$n"

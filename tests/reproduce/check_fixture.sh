@@ -1,0 +1,59 @@
+#!/bin/bash
+# The fixture recipe (glibc churn, plus a backend and a workload that do not
+# exist) runs to a report: measured figures for what exists, "not comparable"
+# naming what is missing, environment passed to the variant, results per
+# variant, a chart.  Checks only what does not depend on speed.
+asbench=$1 here=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fail=0
+check() { # description, command...
+    local what=$1
+    shift
+    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
+}
+"$asbench" reproduce "$here/recipes/churn-demo.recipe" --quick -o "$out/demo" 2>"$out/stderr"
+rc=$?
+check "exit status 0 (got $rc)" test "$rc" = 0
+report="$out/demo/report.md"
+check "report written" test -s "$report"
+check "allocs/op ratio measured and judged" grep -q '^| same-allocs | .* | 1 | 1 | \*\*holds\*\* | within ±1% of 1 |$' "$report"
+check "expression with + and * evaluated" grep -q '^| ops-sum | .* | 40000 | \*\*not comparable\*\* | absolute count' "$report"
+check "missing backend named" grep -q '^| missing | .* | \*\*not comparable\*\* | missing in this build: backend nosuchalloc |$' "$report"
+check "variant env shown in its command" grep -q '^| large | `ASBENCH_FIXTURE=1 asbench run ' "$report"
+check "missing workload recorded" grep -q 'not in this build: backend nosuchalloc, workload nosuchworkload' "$report"
+verdict() { # check name, measured, verdict: the report row must have them
+    grep -q "^| $1 | .* | $2 | \*\*$3\*\* | " "$report"
+}
+check "rule within" verdict rule-within 2 holds
+check "rule lower-bound" verdict rule-lower-bound 20 holds
+check "rule upper-bound" verdict rule-upper-bound 20 "does not hold"
+check "rule above" verdict rule-above 20 holds
+check "rule below" verdict rule-below 20 "does not hold"
+check "rule same-side" verdict rule-same-side 20 "does not hold"
+check "x / 0 is infinite" verdict divide-by-zero ∞ holds
+check "0 / 0 not comparable" grep -q '^| zero-by-zero | .* | — | \*\*not comparable\*\* | 0 / 0' "$report"
+check "reference over several cells refused" grep -q '^| mixed-cells | .* | \*\*not comparable\*\* | mixed.ns_per_op matches runs of several cells' "$report"
+check "filter picks one cell" verdict filtered-cell 1 holds
+check "machine stated" grep -q '^- Machine: .*online cores' "$report"
+check "command stated" grep -q '^- Command: `asbench reproduce .*churn-demo.recipe --quick' "$report"
+check "per-variant results" test "$(grep -c ',ok,' "$out/demo/small/results.csv")" = 2
+check "medians listed" grep -q '^| `small.allocs_per_op` | 1 | 2 |' "$report"
+if command -v gnuplot >/dev/null; then
+    check "ratio chart drawn" test -s "$out/demo/ratios.png"
+fi
+# A second run into the same folder replaces, not appends to, the results.
+"$asbench" reproduce "$here/recipes/churn-demo.recipe" --quick -o "$out/demo" 2>/dev/null
+check "rerun replaces results" test "$(grep -c ',ok,' "$out/demo/small/results.csv")" = 2
+# Environment: the caller's GOSTYLEDEBUG=mcache=0 must not reach the plain
+# variant, the recipe's must reach the ablated one.  Without gostyle in the
+# build both checks must say what is missing instead.
+GOSTYLEDEBUG=mcache=0 "$asbench" reproduce "$here/recipes/ablation-env.recipe" --quick -o "$out/env" 2>/dev/null
+report="$out/env/report.md"
+if grep -q 'missing in this build: backend gostyle' "$report"; then
+    check "ablation fixture reports gostyle missing" test "$(grep -c 'missing in this build: backend gostyle' "$report")" = 2
+else
+    check "variant env reaches the workers" grep -q '^| ablated-locks | .* | \*\*holds\*\* | ' "$report"
+    check "caller's switch cleared for the plain variant" grep -q '^| plain-locks | .* | \*\*holds\*\* | ' "$report"
+fi
+exit $fail

@@ -1,0 +1,3 @@
+module asbench/schedgo
+
+go 1.19

@@ -1,0 +1,96 @@
+/*
+ * skynet.c — the skynet benchmark: a fanout-ary tree of tasks with `leaves`
+ * leaves (1,111,111 tasks for a million leaves).  Each leaf sends its index
+ * to its parent over the parent's unbuffered channel; each inner task sums
+ * its children's values and sends the sum up.  Stresses spawn cost, memory
+ * per live task (under a FIFO scheduler nearly all of them are alive at
+ * once) and join.
+ *
+ * Verification: the root's sum is 0 + 1 + … + (leaves-1).
+ * One op = one task.
+ */
+#include <stdlib.h>
+
+#include "sched_common.h"
+
+typedef struct skynet_node {
+    const asb_sched *s;
+    asb_chan *parent;
+    uint64_t first, size, fanout;
+} skynet_node;
+
+static void skynet_task(void *arg) {
+    skynet_node n = *(skynet_node *)arg;
+    free(arg);
+    if (n.size == 1) {
+        n.s->chan_send(n.parent, &n.first);
+        return;
+    }
+    asb_chan *c = n.s->chan_make(sizeof(uint64_t), 0);
+    if (!c) abort();
+    uint64_t step = n.size / n.fanout;
+    for (uint64_t i = 0; i < n.fanout; i++) {
+        skynet_node *child = malloc(sizeof *child);
+        if (!child) abort();
+        *child = (skynet_node){n.s, c, n.first + i * step, step, n.fanout};
+        sw_spawn(n.s, skynet_task, child);
+    }
+    uint64_t sum = 0, v;
+    for (uint64_t i = 0; i < n.fanout; i++) {
+        n.s->chan_recv(c, &v);
+        sum += v;
+    }
+    n.s->chan_free(c);
+    n.s->chan_send(n.parent, &sum);
+}
+
+typedef struct skynet_run {
+    const asb_sched *s;
+    uint64_t leaves, fanout, sum;
+} skynet_run;
+
+static void skynet_root(void *arg) {
+    skynet_run *r = arg;
+    asb_chan *result = r->s->chan_make(sizeof(uint64_t), 0);
+    if (!result) abort();
+    skynet_node *top = malloc(sizeof *top);
+    if (!top) abort();
+    *top = (skynet_node){r->s, result, 0, r->leaves, r->fanout};
+    sw_spawn(r->s, skynet_task, top);
+    r->s->chan_recv(result, &r->sum);
+    r->s->chan_free(result);
+}
+
+static int skynet_run_workload(asb_ctx *ctx) {
+    skynet_run r = {.s = asb_ctx_sched(ctx), .leaves = (uint64_t)asb_param_i(ctx, "leaves"),
+                    .fanout = (uint64_t)asb_param_i(ctx, "fanout")};
+    if (r.fanout < 2) return asb_fail(ctx, ASB_USAGE, "skynet: fanout must be >= 2");
+    uint64_t tasks = 0, level = 1;
+    for (; level < r.leaves; level *= r.fanout) tasks += level;
+    if (level != r.leaves) return asb_fail(ctx, ASB_USAGE, "skynet: leaves must be a power of fanout");
+    tasks += r.leaves;
+    int status = sw_run(ctx, asb_threads(ctx), skynet_root, &r);
+    if (status != ASB_OK) return status;
+    /* Each inner task allocates one channel and each task one argument block. */
+    asb_count(ctx, tasks, tasks + (tasks - r.leaves), 0);
+    if (r.sum != sw_triangle(r.leaves))
+        return asb_verify_fail(ctx, "skynet: sum %llu, expected %llu", (unsigned long long)r.sum,
+                               (unsigned long long)sw_triangle(r.leaves));
+    return ASB_OK;
+}
+
+static const asb_param_def skynet_params[] = {
+    {"leaves", "1000000", "10000", "leaf tasks (a power of fanout)"},
+    {"fanout", "10", NULL, "children per inner task"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const asb_workload skynet = {
+    .name = "skynet",
+    .kind = "sched",
+    .stresses = "spawn cost, memory per live task, join over channels",
+    .params = skynet_params,
+    .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_MANY_TASKS,
+    .run = skynet_run_workload,
+};
+ASB_REGISTER_WORKLOAD(skynet)

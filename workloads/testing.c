@@ -1,0 +1,66 @@
+/*
+ * testing.c — workloads of kind "test" for the harness's own tests
+ * (tests/harness): they misbehave on purpose so that the tests can check
+ * that a crash, a hang or a failed verification becomes the row's status
+ * and the matrix goes on.  Kind "test" keeps them out of `asbench list`,
+ * `workload=all` and the presets; they run only when named.
+ */
+#include <signal.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+/* Dies of the signal named by `signal` (SEGV, ABRT, BUS, FPE or KILL). */
+static int crash_run(asb_ctx *ctx) {
+    const char *name = asb_param_s(ctx, "signal");
+    static const struct { const char *name; int sig; } signals[] = {
+        {"SEGV", SIGSEGV}, {"ABRT", SIGABRT}, {"BUS", SIGBUS}, {"FPE", SIGFPE}, {"KILL", SIGKILL}};
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (!strcmp(signals[i].name, name)) {
+            signal(signals[i].sig, SIG_DFL);
+            raise(signals[i].sig);
+        }
+    return asb_fail(ctx, ASB_USAGE, "crash: unknown signal '%s' (SEGV, ABRT, BUS, FPE, KILL)", name);
+}
+
+/* Never returns: the harness's timeout has to kill it. */
+static int hang_run(asb_ctx *ctx) {
+    (void)ctx;
+    for (;;) pause();
+    return ASB_ERROR; /* not reached */
+}
+
+/* Reports a corrupted object, as a workload whose check failed would. */
+static int corrupt_run(asb_ctx *ctx) {
+    asb_count(ctx, 1, 1, 16);
+    return asb_verify_fail(ctx, "corrupt: block 7 of thread 0: cookie 0x%x, expected 0x%x", 0xdead, 0xbeef);
+}
+
+/* Sleeps `ms` milliseconds and counts one op per millisecond: a run of a
+ * known length, for the tests that interrupt and resume a matrix. */
+static int sleep_run(asb_ctx *ctx) {
+    int64_t ms = asb_param_i(ctx, "ms");
+    if (ms < 0) return asb_fail(ctx, ASB_USAGE, "sleep: need ms >= 0");
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0) continue;
+    asb_count(ctx, (uint64_t)(ms ? ms : 1), 0, 0);
+    return ASB_OK;
+}
+
+static const asb_param_def crash_params[] = {{"signal", "SEGV", NULL, "signal to die of"}, {NULL}};
+static const asb_param_def no_params[] = {{NULL}};
+static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to sleep"}, {NULL}};
+
+static const asb_workload crash = {"crash", "test", "harness test: dies of a signal", crash_params, 0, crash_run};
+static const asb_workload hang = {"hang", "test", "harness test: never finishes", no_params, 0, hang_run};
+static const asb_workload corrupt = {"corrupt", "test", "harness test: fails its verification", no_params, 0,
+                                     corrupt_run};
+static const asb_workload sleeper = {"sleep", "test", "harness test: sleeps a fixed time", sleep_params, 0,
+                                     sleep_run};
+ASB_REGISTER_WORKLOAD(crash)
+ASB_REGISTER_WORKLOAD(hang)
+ASB_REGISTER_WORKLOAD(corrupt)
+ASB_REGISTER_WORKLOAD(sleeper)
