@@ -44,6 +44,8 @@ static char *strip_shard(const char *text) {
     return out;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 static void copy_file(const char *from, const char *to) {
     size_t len;
     char *data = asb_read_file(from, &len);
@@ -95,19 +97,22 @@ int asb_cmd_merge(int argc, char **argv) {
         free(mpath);
         free(csv);
     }
+    /* Every run's identity, sorted: duplicates are neighbours, and the
+     * completeness check below can search it (a full matrix has ~25k runs). */
     asb_strlist seen = {0};
     for (int d = 0; d < dirs.n; d++)
         for (int r = 0; r < res[d].nrows; r++) {
             char *key = asb_results_row_key(&res[d], r);
             char *id = asb_xasprintf("%s|rep %s", key, asb_results_get(&res[d], r, "repetition"));
-            if (asb_strlist_has(&seen, id))
-                asb_die_usage("merge: %s holds run %s a second time (a shard given twice, or overlapping shards?)",
-                              dirs.items[d], id);
             asb_strlist_push(&seen, id);
             free(key);
             free(id);
         }
-
+    qsort(seen.items, (size_t)seen.n, sizeof *seen.items, cmp_str);
+    for (int i = 1; i < seen.n; i++)
+        if (!strcmp(seen.items[i - 1], seen.items[i]))
+            asb_die_usage("merge: run %s appears a second time (a folder given twice, or overlapping shards?)",
+                          seen.items[i]);
     char *timeline = asb_xasprintf("%s/timeline", out);
     if (asb_mkdirs(timeline) != 0) asb_die_usage("merge: cannot create %s: %s", timeline, strerror(errno));
     char *csv = asb_xasprintf("%s/results.csv", out);
@@ -156,7 +161,7 @@ int asb_cmd_merge(int argc, char **argv) {
         for (int c = 0; c < mx.ncells; c++)
             for (int rep = 1; rep <= mx.reps; rep++) {
                 char *id = asb_xasprintf("%s|rep %d", mx.cells[c].key, rep);
-                missing += !asb_strlist_has(&seen, id);
+                missing += !bsearch(&id, seen.items, (size_t)seen.n, sizeof *seen.items, cmp_str);
                 free(id);
             }
         if (missing)

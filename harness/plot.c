@@ -177,6 +177,8 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
         if (is_sched_cell(&d->cells[i]) != sched_part) continue;
         /* A chart of nothing but zeros says nothing (and gnuplot refuses it). */
         any |= d->cells[i].m[mi].n > 0 && d->cells[i].m[mi].median > 0;
+        /* gnuplot refuses a series without one valid point */
+        if (d->cells[i].m[mi].n == 0) continue;
         if (!asb_strlist_has(&groups, d->cell_group[i])) asb_strlist_push(&groups, d->cell_group[i]);
         if (!asb_strlist_has(&series, d->cell_series[i])) asb_strlist_push(&series, d->cell_series[i]);
     }
@@ -203,7 +205,10 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
             fputc('\n', f);
         }
         fclose(f);
-        char *sl = joined(&series), *full_title = asb_xasprintf("%s%s", title, sched_part ? ", scheduler workloads" : "");
+        char *base = relative ? asb_xasprintf(" relative to %s%s", sched_part ? "gmp+" : "", baseline) : asb_xstrdup("");
+        char *sl = joined(&series),
+             *full_title = asb_xasprintf("%s%s%s", sched_part ? "scheduler workloads: " : "", title, base);
+        free(base);
         char *qtitle = gp_quote(full_title), *qlabel = gp_quote(ylabel);
         int width = 80 + groups.n * (series.n + 1) * 12;
         char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = %s\ny_label = %s\n"
@@ -233,7 +238,7 @@ static int scaling_charts(const chart_data *d, const char *plot_dir, asb_strlist
     for (int w = 0; w < workloads.n; w++) {
         asb_strlist threads = {0}, series = {0};
         for (int i = 0; i < d->ncells; i++) {
-            if (strcmp(d->cells[i].workload, workloads.items[w])) continue;
+            if (strcmp(d->cells[i].workload, workloads.items[w]) || d->cells[i].m[mi].n == 0) continue;
             if (!asb_strlist_has(&threads, d->cells[i].threads)) asb_strlist_push(&threads, d->cells[i].threads);
             if (!asb_strlist_has(&series, d->cell_series[i])) asb_strlist_push(&series, d->cell_series[i]);
         }
@@ -397,14 +402,12 @@ int asb_plot_dir(const char *dir, const char *baseline) {
             fprintf(stderr, "asbench: cannot create %s: %s\n", plot_dir, strerror(errno));
             status = -1;
         } else {
-            char *time_title = asb_xasprintf("time per op relative to %s (median, 95%% CI of the median)", baseline);
-            char *rss_title = asb_xasprintf("peak RSS relative to %s (median, 95%% CI of the median)", baseline);
             struct {
                 const char *name, *metric, *title, *ylabel;
                 bool relative;
             } bars[] = {
-                {"time", "ns_per_op", time_title, "ratio (lower is better)", true},
-                {"peak_rss", "peak_rss_kb", rss_title, "ratio (lower is better)", true},
+                {"time", "ns_per_op", "time per op (median, 95% CI of the median)", "ratio (lower is better)", true},
+                {"peak_rss", "peak_rss_kb", "peak RSS (median, 95% CI of the median)", "ratio (lower is better)", true},
                 {"contention", "vol_ctx_switches", "voluntary context switches per run (blocking proxy)", "switches",
                  false},
                 {"lock_contended", "lock_contended", "contended lock acquisitions (allocator's own figures)",
@@ -423,8 +426,6 @@ int asb_plot_dir(const char *dir, const char *baseline) {
             if (scaling_charts(&d, plot_dir, &charts) != 0) status = -1;
             if (timeline_charts(&r, dir, plot_dir, &charts) != 0) status = -1;
             if (charts.n) fprintf(stderr, "asbench: %d charts in %s (PNG and SVG)\n", charts.n, plot_dir);
-            free(time_title);
-            free(rss_title);
         }
         free(plot_dir);
     }

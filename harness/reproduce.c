@@ -789,6 +789,12 @@ static bool missing_concerns(const char *item, const ref *rf) {
 
 /* The variant's missing names, comma-separated; only those that concern
  * `rf` unless it is NULL. */
+/* Six significant digits, but large whole numbers in full (no 8e+06). */
+static void fmt_precise(char *buf, size_t len, double v) {
+    if (fabs(v) >= 1e6 && fabs(v) < 1e15) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.6g", v);
+}
+
 static char *missing_text(const variant *v, const ref *rf) {
     char *out = asb_xstrdup("");
     for (int i = 0; i < v->missing.n; i++) {
@@ -861,7 +867,11 @@ static bool eval_ref(const recipe *r, const ref *rf, eval_log *log, double *out,
         *out = nv % 2 ? vals[nv / 2] : (vals[nv / 2 - 1] + vals[nv / 2]) / 2;
         if (!asb_strlist_has(&log->shown, rf->text)) {
             asb_strlist_push(&log->shown, rf->text);
-            fprintf(log->inputs, "| `%s` | %.6g | %d | %.6g | %.6g |\n", rf->text, *out, nv, vals[0], vals[nv - 1]);
+            char med[32], lo[32], hi[32];
+            fmt_precise(med, sizeof med, *out);
+            fmt_precise(lo, sizeof lo, vals[0]);
+            fmt_precise(hi, sizeof hi, vals[nv - 1]);
+            fprintf(log->inputs, "| `%s` | %s | %d | %s | %s |\n", rf->text, med, nv, lo, hi);
         }
         ok = true;
     }

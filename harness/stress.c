@@ -38,7 +38,7 @@ typedef struct stress_options {
     int nallocs;
     char *seconds;
     int threads;
-    char *seed;
+    const char *seed;
     asb_strlist params;
     double timeout_s;
 } stress_options;
@@ -76,7 +76,7 @@ static void parse_stress_options(int argc, char **argv, stress_options *o) {
         } else if (!strcmp(a, "--seed")) {
             strtoull(v, &end, 0);
             if (errno || end == v || *end || *v == '-') asb_die_usage("stress: --seed %s: need a non-negative integer", v);
-            o->seed = (char *)v;
+            o->seed = v;
         } else if (!strcmp(a, "--param")) {
             const char *eq = strchr(v, '=');
             if (!eq || eq == v) asb_die_usage("stress: --param %s: expected key=value", v);
@@ -135,7 +135,7 @@ static void exec_stress_worker(const stress_options *o, const asb_alloc_choice *
     _exit(127);
 }
 
-/* Value of `key` in the worker's key=value lines, or "" (points into lines). */
+/* Copies the value of `key` in the worker's key=value lines into out ("" if absent). */
 static const char *line_value(char *lines, const char *key, char *out, size_t outlen) {
     size_t klen = strlen(key);
     out[0] = 0;
@@ -153,33 +153,69 @@ static const char *line_value(char *lines, const char *key, char *out, size_t ou
     return out;
 }
 
+/* Keeps the worker's last "stress: crashed with …" line (the workload's crash
+ * report) while its stderr is passed through. */
+typedef struct stderr_scan {
+    char line[512], crash[512];
+    size_t len;
+} stderr_scan;
+
+static void scan_stderr(stderr_scan *sc, const char *data, size_t n) {
+    static const char prefix[] = "stress: crashed with";
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] != '\n') {
+            if (sc->len < sizeof sc->line - 1) sc->line[sc->len++] = data[i];
+            continue;
+        }
+        sc->line[sc->len] = 0;
+        if (!strncmp(sc->line, prefix, sizeof prefix - 1)) memcpy(sc->crash, sc->line, sc->len + 1);
+        sc->len = 0;
+    }
+}
+
 /* Runs the torture against one backend; prints its verdict; true if it passed. */
 static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) asb_die("pipe: %s", strerror(errno));
+    int res[2], err[2];
+    if (pipe2(res, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) asb_die("pipe: %s", strerror(errno));
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));
-    if (pid == 0) exec_stress_worker(o, alloc, fds[1]); /* dup2 to 3 clears O_CLOEXEC */
-    close(fds[1]);
+    if (pid == 0) { /* dup2 clears O_CLOEXEC on the copies */
+        if (dup2(err[1], 2) < 0) _exit(127);
+        exec_stress_worker(o, alloc, res[1]);
+    }
+    close(res[1]);
+    close(err[1]);
     size_t len = 0, cap = 4096;
     char *buf = asb_xmalloc(cap);
+    stderr_scan scan = {0};
     double deadline = now_s() + o->timeout_s;
     bool timed_out = false;
-    for (;;) {
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+    struct pollfd pfd[2] = {{.fd = res[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
+    for (int open_fds = 2; open_fds > 0;) {
         int left_ms = (int)((deadline - now_s()) * 1000);
-        if (left_ms <= 0 || poll(&pfd, 1, left_ms) == 0) {
+        if (left_ms <= 0 || poll(pfd, 2, left_ms) == 0) {
             timed_out = true;
             kill(pid, SIGKILL);
             break;
         }
-        if (len + 1024 > cap && !(buf = realloc(buf, cap *= 2))) asb_die("out of memory");
-        ssize_t got = read(fds[0], buf + len, cap - len - 1);
-        if (got > 0) len += (size_t)got;
-        else if (got == 0 || errno != EINTR) break;
+        if (pfd[0].revents) {
+            if (len + 1024 > cap && !(buf = realloc(buf, cap *= 2))) asb_die("out of memory");
+            ssize_t got = read(res[0], buf + len, cap - len - 1);
+            if (got > 0) len += (size_t)got;
+            else if (got == 0 || errno != EINTR) pfd[0].fd = -1, open_fds--;
+        }
+        if (pfd[1].revents) {
+            char chunk[4096];
+            ssize_t got = read(err[0], chunk, sizeof chunk);
+            if (got > 0) {
+                scan_stderr(&scan, chunk, (size_t)got);
+                if (write(2, chunk, (size_t)got) < 0) {} /* our own stderr gone: nothing to do */
+            } else if (got == 0 || errno != EINTR) pfd[1].fd = -1, open_fds--;
+        }
     }
-    close(fds[0]);
+    close(res[0]);
+    close(err[0]);
     buf[len] = 0;
     int wstatus;
     while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
@@ -192,8 +228,10 @@ static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
     } else if (WIFSIGNALED(wstatus)) {
         const char *sig = sigabbrev_np(WTERMSIG(wstatus));
         snprintf(verdict, sizeof verdict, "crashed:SIG%s", sig ? sig : "?");
-        if (!message[0]) snprintf(message, sizeof message, "worker killed by signal %d (%s)", WTERMSIG(wstatus),
-                                  strsignal(WTERMSIG(wstatus)));
+        if (scan.crash[0]) snprintf(message, sizeof message, "%s", scan.crash);
+        else if (!message[0])
+            snprintf(message, sizeof message, "worker killed by signal %d (%s)", WTERMSIG(wstatus),
+                     strsignal(WTERMSIG(wstatus)));
     } else {
         int code = WEXITSTATUS(wstatus);
         if (code == ASB_USAGE)

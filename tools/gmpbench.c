@@ -1,9 +1,10 @@
 /*
  * gmpbench.c — micro-benchmarks of the gmp scheduler: raw context switch,
- * yield, spawn (steady state and all alive), unbuffered ping-pong, PingPongHog and skynet.  Prints one line
- * per benchmark with ns/op (median of --reps runs); the Go twins in docs/gmp.md
- * give the comparison figures.  Usage: gmpbench [benchmark …] [--procs N]
- * [--reps N] [--opts GMPDEBUG-string] [--stats].
+ * yield, spawn (steady state, the spawn call alone, all alive), unbuffered
+ * ping-pong, PingPongHog and skynet.  Prints one line per benchmark (median
+ * of --reps runs); tools/gmpbench.go runs the same shapes on the Go runtime.
+ * Usage: gmpbench [benchmark …] [--procs N] [--reps N] [--opts GMPDEBUG]
+ * [--stats].
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -101,7 +102,7 @@ static void nop_task(void *p) { S->wg_done(p); }
 
 typedef struct spawn_arg {
     long n, batch;
-    uint64_t ns;
+    uint64_t ns, create_ns; /* whole loop; inside the spawn calls only */
 } spawn_arg;
 
 static void spawn_root(void *p) {
@@ -110,21 +111,31 @@ static void spawn_root(void *p) {
     uint64_t t0 = now_ns();
     for (long done = 0; done < a->n; done += a->batch) {
         S->wg_add(wg, (int)a->batch);
+        uint64_t c0 = now_ns();
         for (long i = 0; i < a->batch; i++) S->spawn(nop_task, wg);
+        a->create_ns += now_ns() - c0;
         S->wg_wait(wg);
     }
     a->ns = now_ns() - t0;
     S->wg_free(wg);
 }
 
+/* spawn + run + exit, steady state */
 static double bench_spawn(long n) {
-    spawn_arg a = {n, SPAWN_BATCH, 0};
+    spawn_arg a = {n, SPAWN_BATCH, 0, 0};
     must_run(spawn_root, &a);
     return (double)a.ns / (double)n;
 }
 
+/* the spawn call alone (same run shape) */
+static double bench_spawn_create(long n) {
+    spawn_arg a = {n, SPAWN_BATCH, 0, 0};
+    must_run(spawn_root, &a);
+    return (double)a.create_ns / (double)n;
+}
+
 static double bench_spawn_alive(long n) {
-    spawn_arg a = {n, n, 0};
+    spawn_arg a = {n, n, 0, 0};
     must_run(spawn_root, &a);
     return (double)a.ns / (double)n;
 }
@@ -244,6 +255,7 @@ static const struct bench {
     {"uctx-switch", "ns/switch", 10000000, bench_uctx},
     {"yield", "ns/yield", 1000000, bench_yield},
     {"spawn", "ns/spawn", 1000000, bench_spawn},
+    {"spawn-create", "ns/spawn", 1000000, bench_spawn_create},
     {"spawn-alive", "ns/spawn", 1000000, bench_spawn_alive},
     {"pingpong", "ns/roundtrip", 1000000, bench_pingpong},
     {"pingpong-hog", "ns/roundtrip", 200000, bench_pph},

@@ -4,14 +4,14 @@
  *
  * Each of the --threads workers keeps `slots` blocks and, until `seconds`
  * have passed, picks random steps: allocate (through any API in `apis`),
- * verify and free, realloc (checking the kept prefix), allocate-and-free a
- * temporary block, or hand a block to another worker's queue, where that
- * worker verifies it and frees it (a cross-thread free) or adopts it.  Sizes
- * run from 1 byte to `max_size`.  The run() thread is the monitor: it forks
- * while the workers allocate (the child allocates, verifies, frees, exits;
- * the parent checks its exit status), creates short-lived helper threads
- * whose blocks outlive them (thread create/exit churn), and samples RSS to
- * catch an allocator that never gives memory back.
+ * verify and free, realloc 1-4 times in a row (checking the kept prefix),
+ * allocate and free a temporary block, or hand a block to another worker's
+ * queue, where that worker verifies it and frees it (a cross-thread free) or
+ * adopts it.  Sizes run from 1 byte to `max_size`.  The run() thread is the
+ * monitor: it forks while the workers allocate (the child allocates,
+ * verifies, frees, exits; the parent checks its exit status), creates
+ * short-lived helper threads whose blocks outlive them (thread create/exit
+ * churn), and samples RSS to catch an allocator that never gives memory back.
  *
  * Every byte a block owns carries a pattern keyed by the block's id and
  * generation (bumped on realloc), checked before every free and realloc, so
@@ -147,6 +147,60 @@ static int violation(stress_run *s, int status, const char *msg) {
     return status;
 }
 
+/* The allocator call each thread is in, for the crash report: a broken
+ * allocator often crashes instead of corrupting quietly. */
+typedef struct allocator_call {
+    const char *call;      /* "free", "realloc", an allocation API …; NULL outside */
+    const struct block *b; /* the block it is about; NULL for an allocation */
+    size_t size;           /* bytes asked for, for an allocation */
+    const char *caller;
+} allocator_call;
+static __thread allocator_call current_call;
+
+/* The signal fences keep the compiler from dropping or moving these stores
+ * across the allocator call: only the signal handler reads them. */
+static void enter_alloc(const char *api, size_t size, const char *caller) {
+    current_call = (allocator_call){api, NULL, size, caller};
+    atomic_signal_fence(memory_order_seq_cst);
+}
+static void enter_block(const char *call, const struct block *b, const char *caller) {
+    current_call = (allocator_call){call, b, 0, caller};
+    atomic_signal_fence(memory_order_seq_cst);
+}
+static void leave_call(void) {
+    atomic_signal_fence(memory_order_seq_cst);
+    current_call.call = NULL;
+}
+
+/* Names the call the crash happened in on stderr, then dies of the signal,
+ * so the status stays crashed:SIGxxx.  snprintf is not async-signal-safe in
+ * general; glibc's does not lock or allocate for these formats. */
+static void on_crash(int sig) {
+    char line[MSG_LEN];
+    const allocator_call *c = &current_call;
+    const char *name = sigabbrev_np(sig) ? sigabbrev_np(sig) : "?";
+    int n;
+    if (!c->call)
+        n = snprintf(line, sizeof line, "stress: crashed with SIG%s outside the allocator\n", name);
+    else if (!c->b)
+        n = snprintf(line, sizeof line, "stress: crashed with SIG%s in %s(%zu B) called by %s\n", name, c->call,
+                     c->size, c->caller);
+    else
+        n = snprintf(line, sizeof line,
+                     "stress: crashed with SIG%s in %s() of block %llu (%s by %s, generation %u) at %p, %zu B, "
+                     "called by %s\n",
+                     name, c->call, (unsigned long long)c->b->id, api_names[c->b->api], c->b->who, c->b->gen,
+                     (void *)c->b->p, c->b->size, c->caller);
+    if (n > 0 && write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) _exit(128 + sig);
+    raise(sig); /* SA_RESETHAND restored the default action */
+}
+
+static void report_crashes(void) {
+    struct sigaction sa = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND | SA_NODEFER};
+    int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+}
+
 static void describe_corruption(char *msg, const block *b, size_t offset, unsigned char expected,
                                 const char *checker, const char *when) {
     snprintf(msg, MSG_LEN,
@@ -188,6 +242,7 @@ static bool allocate(stress_run *s, asb_rng *r, block *b, enum api api, char *ms
     size_t n = b->size, align = 16;
     void *p = NULL;
     b->api = (uint8_t)api;
+    enter_alloc(api_names[api], n, b->who);
     switch (api) {
     case API_MALLOC: p = malloc(n); align = natural_alignment(n); break;
     case API_REALLOC: p = realloc(NULL, n); align = natural_alignment(n); break;
@@ -212,6 +267,7 @@ static bool allocate(stress_run *s, asb_rng *r, block *b, enum api api, char *ms
     case API_PVALLOC: p = pvalloc(n); align = s->page; break;
     case NAPIS: break;
     }
+    leave_call();
     b->p = p;
     if (!p) {
         snprintf(msg, MSG_LEN, "stress: %s of %zu B by %s returned NULL: %s", api_names[api], n, b->who,
@@ -223,7 +279,9 @@ static bool allocate(stress_run *s, asb_rng *r, block *b, enum api api, char *ms
                  (unsigned long long)b->id, api_names[api], n, b->who, p, align);
         return false;
     }
+    enter_block("malloc_usable_size", b, b->who);
     size_t usable = malloc_usable_size(p);
+    leave_call();
     size_t promised = api == API_PVALLOC ? (n + s->page - 1) / s->page * s->page : n;
     if (usable < promised) {
         snprintf(msg, MSG_LEN, "stress: block %llu: %s(%zu B) by %s returned %p with malloc_usable_size %zu < %zu",
@@ -263,6 +321,12 @@ static bool new_block(stress_run *s, asb_rng *r, block *b, const char *who, size
     return false;
 }
 
+static void tracked_free(const block *b, const char *who) {
+    enter_block("free", b, who);
+    free(b->p);
+    leave_call();
+}
+
 /* Verifies b and frees it; false (status set) on corruption. */
 static bool check_and_free(stress_run *s, block *b, const char *checker, const char *when) {
     char msg[MSG_LEN];
@@ -270,7 +334,7 @@ static bool check_and_free(stress_run *s, block *b, const char *checker, const c
         violation(s, ASB_VERIFY_FAILED, msg);
         return false;
     }
-    free(b->p);
+    tracked_free(b, checker);
     b->p = NULL;
     return true;
 }
@@ -280,7 +344,9 @@ static bool realloc_step(stress_run *s, asb_rng *r, block *b, const char *who, s
     char msg[MSG_LEN];
     if (!intact(b, b->size, who, "before realloc", msg)) return violation(s, ASB_VERIFY_FAILED, msg), false;
     size_t n = random_size(r, max_size), keep = n < b->size ? n : b->size;
+    enter_block("realloc", b, who);
     unsigned char *q = realloc(b->p, n);
+    leave_call();
     if (!q) {
         snprintf(msg, MSG_LEN, "stress: realloc(%p, %zu) by %s returned NULL: %s", (void *)b->p, n, who, strerror(errno));
         return violation(s, ASB_ERROR, msg), false;
@@ -290,9 +356,14 @@ static bool realloc_step(stress_run *s, asb_rng *r, block *b, const char *who, s
     moved.size = n;
     if (!intact(&moved, keep, who, "after realloc (the kept prefix)", msg))
         return violation(s, ASB_VERIFY_FAILED, msg), false;
-    if ((uintptr_t)q % natural_alignment(n) || malloc_usable_size(q) < n) {
-        snprintf(msg, MSG_LEN, "stress: block %llu: realloc to %zu B by %s returned %p: misaligned or usable size %zu",
-                 (unsigned long long)b->id, n, who, (void *)q, malloc_usable_size(q));
+    if ((uintptr_t)q % natural_alignment(n)) {
+        snprintf(msg, MSG_LEN, "stress: block %llu: realloc(%zu B) by %s returned %p, not %zu-byte aligned",
+                 (unsigned long long)b->id, n, who, (void *)q, natural_alignment(n));
+        return violation(s, ASB_VERIFY_FAILED, msg), false;
+    }
+    if (malloc_usable_size(q) < n) {
+        snprintf(msg, MSG_LEN, "stress: block %llu: realloc(%zu B) by %s returned %p with malloc_usable_size %zu < %zu",
+                 (unsigned long long)b->id, n, who, (void *)q, malloc_usable_size(q), n);
         return violation(s, ASB_VERIFY_FAILED, msg), false;
     }
     *b = moved;
@@ -364,9 +435,10 @@ static void worker_steps(worker *w) {
             }
             if (!new_block(s, r, b, w->name, s->max_size)) return;
             atomic_fetch_add(&w->live_bytes, b->size);
-        } else if (pick < 55) {
+        } else if (pick < 55) { /* a realloc chain of 1-4 steps */
             size_t before = b->size;
-            if (!realloc_step(s, r, b, w->name, s->max_size)) return;
+            for (uint64_t k = 1 + asb_rng_below(r, 4); k > 0; k--)
+                if (!realloc_step(s, r, b, w->name, s->max_size)) return;
             atomic_fetch_add(&w->live_bytes, b->size);
             atomic_fetch_sub(&w->live_bytes, before);
         } else if (pick < 65) {
@@ -479,8 +551,8 @@ static void fork_child(stress_run *s, block *witnesses, int report, uint64_t see
     }
     for (int i = 0; i < made && !msg[0]; i++)
         if (!intact(&b[i], b[i].size, "the fork child", "before free", msg)) break;
-        else free(b[i].p);
-    for (int i = 0; i < FORK_WITNESSES && !msg[0]; i++) free(witnesses[i].p);
+        else tracked_free(&b[i], "the fork child");
+    for (int i = 0; i < FORK_WITNESSES && !msg[0]; i++) tracked_free(&witnesses[i], "the fork child");
     pthread_t t;
     if (!msg[0] && pthread_create(&t, NULL, fork_child_thread, s) == 0) {
         pthread_join(t, NULL);
@@ -618,6 +690,7 @@ static int stress_run_workload(asb_ctx *ctx) {
     if (!parse_apis(&s, asb_param_s(ctx, "apis")))
         return asb_fail(ctx, ASB_USAGE, "stress: apis=%s: a comma-separated list of malloc, calloc, realloc, "
                         "posix_memalign, aligned_alloc, memalign, valloc, pvalloc", asb_param_s(ctx, "apis"));
+    report_crashes();
     s.nslots = (size_t)slots;
     s.max_size = (size_t)max_size;
     s.workers = calloc((size_t)s.nworkers, sizeof *s.workers);

@@ -50,9 +50,9 @@ static int sleep_run(asb_ctx *ctx) {
     return ASB_OK;
 }
 
-static const asb_param_def crash_params[] = {{"signal", "SEGV", NULL, "signal to die of"}, {NULL}};
-static const asb_param_def no_params[] = {{NULL}};
-static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to sleep"}, {NULL}};
+static const asb_param_def crash_params[] = {{"signal", "SEGV", NULL, "signal to die of"}, {0}};
+static const asb_param_def no_params[] = {{0}};
+static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to sleep"}, {0}};
 
 static const asb_workload crash = {"crash", "test", "harness test: dies of a signal", crash_params, 0, crash_run};
 static const asb_workload hang = {"hang", "test", "harness test: never finishes", no_params, 0, hang_run};

@@ -111,14 +111,13 @@ static void maybe_make_donor(void *p, size_t n) {
 }
 
 /* Drops p from the alias table; true if it was an alias (nothing to free). */
-static bool forget_alias(void *p, size_t *size) {
+static bool forget_alias(void *p) {
     if (atomic_load_explicit(&nalias, memory_order_relaxed) == 0) return false;
     bool found = false;
     pthread_mutex_lock(&alias_lock);
     int n = atomic_load(&nalias);
     for (int i = 0; i < n; i++)
         if (aliases[i].p == p) {
-            if (size) *size = aliases[i].size;
             aliases[i] = aliases[n - 1];
             atomic_store(&nalias, n - 1);
             found = true;
@@ -171,7 +170,7 @@ static bool block_size(void *p, size_t *size) {
 void *malloc(size_t n) { return faulty_alloc(n, 16); }
 
 void free(void *p) {
-    if (!p || forget_alias(p, NULL)) return;
+    if (!p || forget_alias(p)) return;
     block_header *h = header_of(p);
     if (h->magic != HEADER_MAGIC) { /* not ours: allocated before the library was loaded */
         __libc_free(p);

@@ -52,6 +52,8 @@ struct gostyle_stats {
     uint64_t freegc_listed_objects;  /* freed objects waiting in freegc lists */
     double span_utilisation;       /* small_live_bytes / small_span_bytes */
     uint64_t spans_per_class[GOSTYLE_NUM_SIZE_CLASSES];   /* [0]: large spans */
+    uint64_t partial_set_spans;    /* spans waiting in the mcentrals' partial sets */
+    uint64_t full_set_spans;       /* full spans that received a free, waiting for a sweep */
     uint64_t objects_per_class[GOSTYLE_NUM_SIZE_CLASSES];
     /* Locks. */
     struct gostyle_lock_stats heap_lock;

@@ -74,6 +74,8 @@ GS_PUBLIC int gostyle_stats(struct gostyle_stats *st) {
         for (int k = 0; k < 2; k++) {
             gs_mutex_add_stats(&c->partial[k].spine_lock, &spine);
             gs_mutex_add_stats(&c->full[k].spine_lock, &spine);
+            st->partial_set_spans += gs_spanset_len(&c->partial[k]);
+            st->full_set_spans += gs_spanset_len(&c->full[k]);
         }
     }
     gs_spanset_pool_stats(&pool);
@@ -142,6 +144,8 @@ GS_PUBLIC void gostyle_stats_print(int fd) {
     put(fd, "large_objects", st.large_objects);
     put(fd, "large_bytes", st.large_bytes);
     put(fd, "freegc_listed_objects", st.freegc_listed_objects);
+    put(fd, "partial_set_spans", st.partial_set_spans);
+    put(fd, "full_set_spans", st.full_set_spans);
     put(fd, "p_operations", st.p_operations);
     put(fd, "procs", st.procs);
     for (int c = 0; c < GOSTYLE_NUM_SIZE_CLASSES; c++) {
@@ -168,7 +172,7 @@ GS_PUBLIC uint64_t gostyle_scavenge_all(void) {
     return r;
 }
 
-GS_PUBLIC const char *gostyle_version(void) { return "gostyle 0.1 (Go 1.21 size classes)"; }
+GS_PUBLIC const char *gostyle_version(void) { return "gostyle 0.1"; }
 
 __attribute__((destructor)) static void gostyle_exit(void) {
     if (atomic_load(&gs_initialized) && gs_dbg.printstats) gostyle_stats_print(2);

@@ -12,11 +12,15 @@
  * locks, until a P frees up: every 64 such operations they also look for a
  * P whose owner has done nothing since the last look (a thread blocked in
  * join, say) and take it over.  Taking over is an asymmetric Dekker handshake:
- * the owner brackets each operation with a plain store of in_use = 1, a load
- * of owner, and a release store of in_use = 0; the thief CASes owner, runs
+ * the owner brackets each operation with a plain store of in_use = 1 in its
+ * own M (thread record), a load of the P's owner, and a release store of
+ * in_use = 0; the thief CASes the P's owner, runs
  * membarrier(PRIVATE_EXPEDITED) — which orders the owner's plain store and
- * load as a fence on its CPU would — and waits for in_use == 0.  Either the
- * owner sees the new owner and backs off, or the thief sees in_use and waits.
+ * load as a fence on its CPU would — and waits for the old owner's in_use to
+ * clear.  Either the owner sees the new owner and backs off, or the thief
+ * sees in_use and waits.  in_use lives in the M, not the P, because a thread
+ * that has lost its P still writes its flag once before it notices.  Ms are
+ * recycled, never freed, so the flag stays readable after its thread exits.
  * Without membarrier the owner uses an atomic exchange instead.
  * The fork handlers use the same handshake to stop every P.
  */
@@ -50,10 +54,8 @@ static struct {
 
 void gs_procs_init(void) {
     gs_allp = gs_sys_alloc((uintptr_t)gs_dbg.procs * sizeof(gs_p));
-    for (int i = 0; i < gs_dbg.procs; i++) {
-        gs_allp[i].id = i;
+    for (int i = 0; i < gs_dbg.procs; i++)
         for (int c = 0; c < GS_NUM_SPAN_CLASSES; c++) gs_allp[i].alloc[c] = &gs_empty_span;
-    }
     gs_membarrier_ok = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
     if (pthread_key_create(&exit_key, gs_thread_exit) != 0) gs_throw("pthread_key_create failed");
 }

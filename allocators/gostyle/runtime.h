@@ -244,7 +244,6 @@ struct gs_p {
     _Atomic(gs_m *) owner;         /* the M bound to this P, or NULL */
     uint64_t ops;                  /* owner operations, for idleness checks */
     uint64_t ops_seen;             /* ops at the last idleness check */
-    int id;
     gs_mspan *alloc[GS_NUM_SPAN_CLASSES];  /* mcache.alloc */
     gs_freegc_list freegc[GS_NUM_SPAN_CLASSES];
     gs_pagecache pcache;
@@ -361,17 +360,6 @@ static inline void gs_ensure_init(void) {
  * points carry this prefix, so that they can run under the sanitizers. */
 #ifdef GOSTYLE_TEST_PREFIX
 #define GS_PUBLIC_NAME(name) gostyle_test_##name
-#include <stddef.h>
-void *gostyle_test_malloc(size_t);
-void gostyle_test_free(void *);
-void *gostyle_test_calloc(size_t, size_t);
-void *gostyle_test_realloc(void *, size_t);
-int gostyle_test_posix_memalign(void **, size_t, size_t);
-void *gostyle_test_aligned_alloc(size_t, size_t);
-void *gostyle_test_memalign(size_t, size_t);
-void *gostyle_test_valloc(size_t);
-void *gostyle_test_pvalloc(size_t);
-size_t gostyle_test_malloc_usable_size(void *);
 #else
 #define GS_PUBLIC_NAME(name) name
 #endif

@@ -158,7 +158,7 @@ void bf_yield(void) {
     boost::this_fiber::yield();
 }
 
-[[noreturn]] void bf_exit(void) { throw fiber_exit{}; }
+__attribute__((noreturn)) void bf_exit(void) { throw fiber_exit{}; }
 
 void bf_preempt_check(void) {
     if (std::chrono::steady_clock::now() - last_yield >= preempt_slice) bf_yield();

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 typedef struct select_group {
     atomic_int done; /* 0 until one case fired */
@@ -36,7 +39,7 @@ typedef struct waitq {
 
 struct asb_chan {
     const psync_ops *ops;
-    pthread_mutex_t lock;
+    psync_lock lock;
     size_t elemsize, cap, count, head;
     bool closed;
     waitq recvq, sendq;
@@ -45,14 +48,14 @@ struct asb_chan {
 
 struct asb_wg {
     const psync_ops *ops;
-    pthread_mutex_t lock;
+    psync_lock lock;
     long count;
     waitq waiters;
 };
 
 struct asb_mutex {
     const psync_ops *ops;
-    pthread_mutex_t lock;
+    psync_lock lock;
     bool locked;
     waitq waiters;
 };
@@ -98,11 +101,40 @@ static waiter *waitq_take(waitq *q) {
     return NULL;
 }
 
-void psync_unlock_all(pthread_mutex_t *const *held, int nheld) {
-    for (int i = 0; i < nheld; i++) pthread_mutex_unlock(held[i]);
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
 }
 
-static void park_on(const psync_ops *ops, pthread_mutex_t *lock) { ops->park(&lock, 1); }
+void psync_lock_acquire(psync_lock *l) {
+    int c = 0;
+    if (atomic_compare_exchange_strong_explicit(&l->state, &c, 1, memory_order_acquire, memory_order_relaxed)) return;
+    for (int spin = 0; spin < 64 && c != 2; spin++) { /* brief spin: hold times are short */
+        cpu_relax();
+        c = 0;
+        if (atomic_compare_exchange_strong_explicit(&l->state, &c, 1, memory_order_acquire, memory_order_relaxed))
+            return;
+    }
+    if (c != 2) c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+    while (c != 0) {
+        syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+        c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+    }
+}
+
+void psync_lock_release(psync_lock *l) {
+    if (atomic_exchange_explicit(&l->state, 0, memory_order_release) == 2)
+        syscall(SYS_futex, &l->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+void psync_unlock_all(psync_lock *const *held, int nheld) {
+    for (int i = 0; i < nheld; i++) psync_lock_release(held[i]);
+}
+
+static void park_on(const psync_ops *ops, psync_lock *lock) { ops->park(&lock, 1); }
 
 /* ---- channels ---- */
 
@@ -122,19 +154,17 @@ asb_chan *psync_chan_make(const psync_ops *ops, size_t elemsize, size_t cap) {
     c->ops = ops;
     c->elemsize = elemsize;
     c->cap = cap;
-    pthread_mutex_init(&c->lock, NULL);
     return c;
 }
 
 void psync_chan_free(asb_chan *c) {
     if (!c) return;
-    pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
 /* Non-blocking halves of send and recv, with the channel locked.  On success
  * they unlock and wake the peer; on failure the lock is still held. */
-static bool try_send_locked(asb_chan *c, const void *elem, pthread_mutex_t *const *held, int nheld) {
+static bool try_send_locked(asb_chan *c, const void *elem, psync_lock *const *held, int nheld) {
     if (c->closed) {
         psync_unlock_all(held, nheld);
         fatal("send on closed channel");
@@ -157,7 +187,7 @@ static bool try_send_locked(asb_chan *c, const void *elem, pthread_mutex_t *cons
 }
 
 /* Returns 1 received, 0 closed and drained, -1 would block (still locked). */
-static int try_recv_locked(asb_chan *c, void *elem, pthread_mutex_t *const *held, int nheld) {
+static int try_recv_locked(asb_chan *c, void *elem, psync_lock *const *held, int nheld) {
     waiter *w = waitq_take(&c->sendq);
     if (w) {
         if (c->cap == 0) {
@@ -188,8 +218,8 @@ static int try_recv_locked(asb_chan *c, void *elem, pthread_mutex_t *const *held
 }
 
 void psync_chan_send(asb_chan *c, const void *elem) {
-    pthread_mutex_t *lock = &c->lock;
-    pthread_mutex_lock(lock);
+    psync_lock *lock = &c->lock;
+    psync_lock_acquire(lock);
     if (try_send_locked(c, elem, &lock, 1)) return;
     waiter w = {.task = c->ops->self(), .elem = (void *)elem};
     waitq_push(&c->sendq, &w);
@@ -198,8 +228,8 @@ void psync_chan_send(asb_chan *c, const void *elem) {
 }
 
 bool psync_chan_recv(asb_chan *c, void *elem) {
-    pthread_mutex_t *lock = &c->lock;
-    pthread_mutex_lock(lock);
+    psync_lock *lock = &c->lock;
+    psync_lock_acquire(lock);
     int got = try_recv_locked(c, elem, &lock, 1);
     if (got >= 0) return got == 1;
     waiter w = {.task = c->ops->self(), .elem = elem};
@@ -209,9 +239,9 @@ bool psync_chan_recv(asb_chan *c, void *elem) {
 }
 
 void psync_chan_close(asb_chan *c) {
-    pthread_mutex_lock(&c->lock);
+    psync_lock_acquire(&c->lock);
     if (c->closed) {
-        pthread_mutex_unlock(&c->lock);
+        psync_lock_release(&c->lock);
         fatal("close of closed channel");
     }
     c->closed = true;
@@ -227,7 +257,7 @@ void psync_chan_close(asb_chan *c) {
         w->next = wake;
         wake = w;
     }
-    pthread_mutex_unlock(&c->lock);
+    psync_lock_release(&c->lock);
     while (wake) {
         w = wake;
         wake = w->next; /* read before ready: the waiter lives on the woken task's stack */
@@ -248,7 +278,7 @@ static uint64_t fast_random(void) {
 
 int psync_select(asb_select_case *cases, int ncases, bool has_default) {
     int poll[ncases > 0 ? ncases : 1], order[ncases > 0 ? ncases : 1];
-    pthread_mutex_t *held[ncases > 0 ? ncases : 1];
+    psync_lock *held[ncases > 0 ? ncases : 1];
     int nactive = 0;
     held[0] = NULL;
     /* Poll order: a random permutation of the cases with a channel. */
@@ -270,7 +300,7 @@ int psync_select(asb_select_case *cases, int ncases, bool has_default) {
     int nheld = 0;
     for (int i = 0; i < nactive; i++)
         if (nheld == 0 || &cases[order[i]].chan->lock != held[nheld - 1]) held[nheld++] = &cases[order[i]].chan->lock;
-    for (int i = 0; i < nheld; i++) pthread_mutex_lock(held[i]);
+    for (int i = 0; i < nheld; i++) psync_lock_acquire(held[i]);
 
     for (int i = 0; i < nactive; i++) {
         asb_select_case *sc = &cases[poll[i]];
@@ -304,7 +334,7 @@ int psync_select(asb_select_case *cases, int ncases, bool has_default) {
     ops->park(held, nheld);
 
     /* Woken by the case that fired: take the others off their queues. */
-    for (int i = 0; i < nheld; i++) pthread_mutex_lock(held[i]);
+    for (int i = 0; i < nheld; i++) psync_lock_acquire(held[i]);
     for (int i = 0; i < nactive; i++) {
         int k = order[i];
         if (ws[k].queued)
@@ -323,15 +353,14 @@ asb_wg *psync_wg_make(const psync_ops *ops) {
     asb_wg *wg = calloc(1, sizeof *wg);
     if (!wg) return NULL;
     wg->ops = ops;
-    pthread_mutex_init(&wg->lock, NULL);
     return wg;
 }
 
 void psync_wg_add(asb_wg *wg, int delta) {
-    pthread_mutex_lock(&wg->lock);
+    psync_lock_acquire(&wg->lock);
     wg->count += delta;
     if (wg->count < 0) {
-        pthread_mutex_unlock(&wg->lock);
+        psync_lock_release(&wg->lock);
         fatal("negative wait group counter");
     }
     waiter *wake = NULL, *w;
@@ -340,7 +369,7 @@ void psync_wg_add(asb_wg *wg, int delta) {
             w->next = wake;
             wake = w;
         }
-    pthread_mutex_unlock(&wg->lock);
+    psync_lock_release(&wg->lock);
     while (wake) {
         w = wake;
         wake = w->next;
@@ -351,9 +380,9 @@ void psync_wg_add(asb_wg *wg, int delta) {
 void psync_wg_done(asb_wg *wg) { psync_wg_add(wg, -1); }
 
 void psync_wg_wait(asb_wg *wg) {
-    pthread_mutex_lock(&wg->lock);
+    psync_lock_acquire(&wg->lock);
     if (wg->count == 0) {
-        pthread_mutex_unlock(&wg->lock);
+        psync_lock_release(&wg->lock);
         return;
     }
     waiter w = {.task = wg->ops->self()};
@@ -363,7 +392,6 @@ void psync_wg_wait(asb_wg *wg) {
 
 void psync_wg_free(asb_wg *wg) {
     if (!wg) return;
-    pthread_mutex_destroy(&wg->lock);
     free(wg);
 }
 
@@ -373,15 +401,14 @@ asb_mutex *psync_mutex_make(const psync_ops *ops) {
     asb_mutex *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->ops = ops;
-    pthread_mutex_init(&m->lock, NULL);
     return m;
 }
 
 void psync_mutex_lock(asb_mutex *m) {
-    pthread_mutex_lock(&m->lock);
+    psync_lock_acquire(&m->lock);
     if (!m->locked) {
         m->locked = true;
-        pthread_mutex_unlock(&m->lock);
+        psync_lock_release(&m->lock);
         return;
     }
     waiter w = {.task = m->ops->self()};
@@ -390,19 +417,18 @@ void psync_mutex_lock(asb_mutex *m) {
 }
 
 void psync_mutex_unlock(asb_mutex *m) {
-    pthread_mutex_lock(&m->lock);
+    psync_lock_acquire(&m->lock);
     if (!m->locked) {
-        pthread_mutex_unlock(&m->lock);
+        psync_lock_release(&m->lock);
         fatal("unlock of unlocked mutex");
     }
     waiter *w = waitq_take(&m->waiters);
     if (!w) m->locked = false;
-    pthread_mutex_unlock(&m->lock);
+    psync_lock_release(&m->lock);
     if (w) m->ops->ready(w->task);
 }
 
 void psync_mutex_free(asb_mutex *m) {
     if (!m) return;
-    pthread_mutex_destroy(&m->lock);
     free(m);
 }

@@ -16,16 +16,28 @@
 #ifndef ASB_PSYNC_H
 #define ASB_PSYNC_H
 
-#include <pthread.h>
+#include <stdatomic.h>
 
 #include "../sched.h"
+
+/* The lock of a channel, wait group or mutex: a futex lock (Drepper's
+ * "Futexes are tricky", mutex 2) rather than a pthread mutex because a
+ * user-level task takes it and its worker's scheduler loop releases it after
+ * the task switched out — an ownership pthread (and ThreadSanitizer) would
+ * not accept. */
+typedef struct psync_lock {
+    atomic_int state; /* 0 free, 1 held, 2 held with sleepers */
+} psync_lock;
+
+void psync_lock_acquire(psync_lock *l);
+void psync_lock_release(psync_lock *l);
 
 /* What a scheduler supplies.  `park` must release the lock only once the
  * task can safely be made runnable again (for a user-level task: after its
  * context was saved), and `ready` may be called from any thread. */
 typedef struct psync_ops {
     void *(*self)(void);                         /* the calling task */
-    void (*park)(pthread_mutex_t *const *held, int nheld); /* block; unlocks `held` */
+    void (*park)(psync_lock *const *held, int nheld); /* block; releases `held` */
     void (*ready)(void *task);
 } psync_ops;
 
@@ -47,7 +59,7 @@ void psync_mutex_lock(asb_mutex *m);
 void psync_mutex_unlock(asb_mutex *m);
 void psync_mutex_free(asb_mutex *m);
 
-/* Unlock an array of mutexes (the usual body of a park implementation). */
-void psync_unlock_all(pthread_mutex_t *const *held, int nheld);
+/* Release an array of locks (the usual body of a park implementation). */
+void psync_unlock_all(psync_lock *const *held, int nheld);
 
 #endif

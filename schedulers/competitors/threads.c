@@ -94,7 +94,7 @@ static void th_sleep_ns(uint64_t ns) {
 
 static void *park_self(void) { return self_task; }
 
-static void park_thread(pthread_mutex_t *const *held, int nheld) {
+static void park_thread(psync_lock *const *held, int nheld) {
     th_task *t = self_task;
     psync_unlock_all(held, nheld); /* a ready() that comes first leaves the semaphore posted */
     while (sem_wait(&t->wake) != 0 && errno == EINTR) {
@@ -120,6 +120,7 @@ typedef struct root_call {
 static void root_task(void *arg) {
     root_call *rc = arg;
     rc->fn(rc->arg);
+    leaked = atomic_load(&live_tasks) - 1; /* every task but this one */
     sem_post(&rc->done);
 }
 
@@ -155,9 +156,6 @@ static int th_run(int nprocs, const char *options, asb_task_fn root, void *arg) 
     while (sem_wait(&rc.done) != 0 && errno == EINTR) {
     }
     sem_destroy(&rc.done);
-    /* The root's own thread is finishing; everything else still alive leaked. */
-    leaked = atomic_load(&live_tasks) - 1;
-    if (leaked < 0) leaked = 0;
     return 0;
 }
 

@@ -38,7 +38,7 @@ typedef struct ut_worker {
     asb_uctx sched_ctx;
     ut_task *cur;
     after_switch after;
-    pthread_mutex_t *const *held; /* AFTER_PARK: locks to release */
+    psync_lock *const *held; /* AFTER_PARK: locks to release */
     int nheld;
     ut_task *stack_cache; /* recycled stacks, linked through ut_task.next */
     int ncached;
@@ -340,7 +340,7 @@ bool ut_stopping(void) { return atomic_load(&stopping); }
 
 static void *park_self(void) { return self_worker->cur; }
 
-static void park_current(pthread_mutex_t *const *held, int nheld) {
+static void park_current(psync_lock *const *held, int nheld) {
     ut_worker *w = self_worker;
     w->held = held;
     w->nheld = nheld;

@@ -15,6 +15,7 @@
 #ifndef ASB_UTHREAD_H
 #define ASB_UTHREAD_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "../gmp/ctx.h"

@@ -85,8 +85,9 @@ static void deque_push(deque *q, ut_task *t) {
     darray *a = atomic_load_explicit(&q->array, memory_order_relaxed);
     if (b - top > a->size - 1) a = deque_grow(q, a, top, b);
     atomic_store_explicit(&a->buf[b & (a->size - 1)], t, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&q->bottom, b + 1, memory_order_relaxed);
+    /* A release store rather than Lê et al.'s release fence + relaxed store:
+     * the same code on x86 and arm64, and visible to ThreadSanitizer. */
+    atomic_store_explicit(&q->bottom, b + 1, memory_order_release);
 }
 
 static ut_task *deque_take(deque *q) {

@@ -137,10 +137,15 @@ void gmp_preempt_m(M *mp) {
     if (tid > 0) syscall(SYS_tgkill, getpid(), tid, SIGURG);
 }
 
-/* x86-64 preemption handlers run on a per-M signal stack, so that the G's
- * stack below the interrupted SP is free for the injected call. */
+/* x86-64 preemption handlers run on a signal stack, so that the G's stack
+ * below the interrupted SP is free for the injected call.  A thread that
+ * already has one (sanitizer runtimes install their own) keeps it. */
 void gmp_signal_stack_init(M *mp) {
 #if defined(__x86_64__) && !ASB_UCTX_TSAN
+    stack_t old;
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
+        old.ss_size >= SIGSTACK_SIZE / 2)
+        return;
     mp->sigstack = malloc(SIGSTACK_SIZE);
     if (!mp->sigstack) return;
     stack_t ss = {.ss_sp = mp->sigstack, .ss_size = SIGSTACK_SIZE, .ss_flags = 0};

@@ -2,11 +2,13 @@
 # run-fuzz.sh TARGET SECONDS — build tests/fuzz/TARGET/fuzz_TARGET.c (plus the
 # repository sources listed in tests/fuzz/TARGET/sources, one per line, and
 # the compiler flags in tests/fuzz/TARGET/cflags, if present) with
-# clang -fsanitize=fuzzer,address,undefined and fuzz it for SECONDS, starting
+# clang -fsanitize=fuzzer,address,undefined and fuzz it for SECONDS (with the
+# libFuzzer flags in tests/fuzz/TARGET/options, if present), starting
 # from the corpus tests/fuzz/TARGET/corpus/.  New inputs go to a scratch
 # corpus in the build folder ($FUZZ_BUILD_DIR, default /tmp/asb-fuzz-TARGET),
 # never into the repository; crashes are kept there too.
-# Exits 77 (skipped) when clang cannot build a libFuzzer binary.
+# Exits 77 (skipped) when clang cannot build a libFuzzer binary at all, 1 when
+# the target does not compile.
 set -eu
 if [ $# -ne 2 ]; then
     echo "usage: $0 TARGET SECONDS" >&2
@@ -56,6 +58,10 @@ if ! "$clang" -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sani
     tail -20 "$build/build.log"
     exit 1
 fi
+options=""
+if [ -f "$dir/options" ]; then options=$(cat "$dir/options"); fi
 echo "fuzzing $target for $seconds s (corpus $dir/corpus, scratch $build/scratch-corpus)"
+# The target's options come last: they override these defaults.
+# shellcheck disable=SC2086
 exec "$build/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$build/artifacts/" "$build/scratch-corpus" "$dir/corpus"
+    -artifact_prefix="$build/artifacts/" $options "$build/scratch-corpus" "$dir/corpus"

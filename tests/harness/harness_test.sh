@@ -71,6 +71,31 @@ schema)
     [ "$(tail -n +2 "$T/s/summary.csv" | wc -l)" -eq 2 ] || fail "summary.csv: one row per cell"
     pass "summary.csv: one row per cell with medians and intervals"
     expect 0 "asbench summary DIR" "$A" summary "$T/s"
+    if command -v python3 >/dev/null; then
+        python3 -m json.tool "$T/s/env.json" >/dev/null || fail "env.json is not valid JSON"
+        pass "env.json is valid JSON"
+    fi
+    if command -v gnuplot >/dev/null; then
+        expect 0 "asbench plot DIR" "$A" plot "$T/s"
+        for chart in time peak_rss scaling-churn rss-churn; do
+            [ -s "$T/s/plots/$chart.png" ] && [ -s "$T/s/plots/$chart.svg" ] || fail "chart $chart.png/.svg missing"
+            grep -q "plots/$chart.png" "$T/s/report.md" || fail "report.md does not embed $chart"
+        done
+        grep -q "| churn | NA | glibc | 2 | 2/2 |" "$T/s/report.md" || fail "report.md lacks the summary table"
+        pass "charts in PNG and SVG, embedded in report.md with the summary table"
+    fi
+    expect 0 "run with --futex-counts and --pin" "$A" run --alloc glibc --workload churn --param iters=2000 --threads 2 \
+        --reps 1 --futex-counts --pin 0 --no-plot -o "$T/fx"
+    if strace -f -c -o /dev/null true >/dev/null 2>&1; then
+        field "$T/fx/results.csv" futex_calls | grep -qx '[0-9][0-9]*' || fail "futex_calls not counted"
+        pass "futex calls counted with strace"
+    else
+        [ "$(field "$T/fx/results.csv" futex_calls)" = NA ] || fail "futex_calls must be NA without strace"
+        err_has "futex_calls will be NA"
+    fi
+    [ "$(field "$T/fx/results.csv" status)" = ok ] || fail "a pinned run failed"
+    grep -q '"pin": "0"' "$T/fx/env.json" || fail "env.json does not record the pinning"
+    pass "pinned run ok and recorded"
     ;;
 failures)
     expect 0 "matrix of misbehaving workloads" "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
@@ -94,6 +119,23 @@ failures)
     pass "failed runs have NA figures"
     grep -q "crashed:SIGSEGV\*1" "$T/f/summary.csv" || fail "summary.csv counts the statuses"
     pass "summary.csv counts non-ok statuses"
+    # The go scheduler: one cell per thread count whatever the backends, run
+    # by the Go worker when it was built, else an `unsupported` row saying why.
+    if "$A" list workloads | grep -q '^  skynet '; then
+        expect 0 "go cells are not multiplied across backends" "$A" run --alloc glibc,jemalloc --workload skynet \
+            --sched go --dry-run
+        grep -q '^1 cells' "$T/out" && grep -q '^skynet go go t=1' "$T/out" || fail "go cell expansion: $(cat "$T/out")"
+        expect 0 "a go cell" "$A" run --alloc glibc --workload skynet --sched go --preset quick --reps 1 --no-warmup \
+            --no-plot -o "$T/go"
+        gs=$(field "$T/go/results.csv" status)
+        if [ -x "$(dirname "$A")/../workloads/sched/go/asbench-worker-go" ]; then
+            [ "$gs" = ok ] || fail "go cell status $gs"
+        else
+            [ "$gs" = unsupported ] && grep -q golang-go "$T/go/results.csv" || fail "missing go worker: status $gs"
+        fi
+        [ "$(field "$T/go/results.csv" backend)" = go ] || fail "go cell backend is not go"
+        pass "a go cell runs the Go worker (or says it is missing) with backend go"
+    fi
     ;;
 resume)
     printf 'set reps=3 warmup=no\nrun workload=sleep alloc=glibc ms=150,160,170\n' >"$T/m.txt"
@@ -180,6 +222,12 @@ compare)
     synth "$T/fast" 80 81 82 83 84
     synth "$T/few_old" 100 101 102
     synth "$T/few_new" 120 121 122
+    expect 0 "summary of known values" "$A" summary "$T/old"
+    sv() { awk -F, -v c="$(col "$T/old/summary.csv" "$1")" 'NR == 2 { print $c }' "$T/old/summary.csv"; }
+    [ "$(sv ns_per_op_median)" = 102 ] && [ "$(sv ns_per_op_ci_lo)" = 100 ] && [ "$(sv ns_per_op_ci_hi)" = 104 ] ||
+        fail "summary of 100..104: median $(sv ns_per_op_median) [$(sv ns_per_op_ci_lo), $(sv ns_per_op_ci_hi)]"
+    [ "$(sv ci_coverage)" = 0.9375 ] || fail "coverage for n=5 is $(sv ci_coverage), expected 0.9375"
+    pass "summary.csv: median 102, interval [100, 104] covering 0.9375 for 100..104"
     expect 0 "compare equal runs" "$A" compare "$T/old" "$T/same"
     expect 1 "compare a 20% slowdown" "$A" compare "$T/old" "$T/slow"
     grep -q REGRESSION "$T/out" || fail "the table does not flag the regression"

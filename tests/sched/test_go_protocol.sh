@@ -1,10 +1,12 @@
 #!/bin/sh
-# test_go_protocol.sh WORKER — the worker protocol of asbench-worker-go
-# (harness/worker.c's, spoken by the Go twins): results on --result-fd as
-# key=value lines, exit codes 0 ok / 2 usage, parameter overrides and the
-# quick preset applied, unknown names rejected.
+# test_go_protocol.sh WORKER ASBENCH — the worker protocol of
+# asbench-worker-go (harness/worker.c's, spoken by the Go twins): results on
+# --result-fd as key=value lines, exit codes 0 ok / 2 usage, parameter
+# overrides and the quick preset applied, unknown names rejected; then
+# `asbench run --sched go` through the harness gives ok rows.
 set -u
 worker=$1
+asbench=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -34,4 +36,10 @@ grep -q '^extra.lateness_p99_ns=' "$tmp/lat" || fail "no extra.lateness_p99_ns"
 "$worker" --workload skynet --param leaves=999 >"$tmp/bad" 2>/dev/null; [ $? -eq 2 ] || fail "leaves not a power: exit not 2"
 grep -qx 'status=usage' "$tmp/bad" || fail "leaves not a power: status not usage"
 "$worker" --workload skynet --sched gmp >/dev/null 2>&1; [ $? -eq 2 ] || fail "--sched gmp accepted by the go worker"
+# Through the harness: --sched go runs this worker and records ok rows.
+"$asbench" run --alloc glibc --workload pingpong,fib --sched go --preset quick --reps 1 --no-warmup \
+    --no-plot -o "$tmp/run" >"$tmp/run.log" 2>&1 || { cat "$tmp/run.log"; fail "asbench run --sched go failed"; }
+rows=$(grep -c '^[^,]*,go,' "$tmp/run/results.csv")
+okrows=$(grep '^[^,]*,go,' "$tmp/run/results.csv" | grep -c ',ok,')
+[ "$rows" -eq 2 ] && [ "$okrows" -eq 2 ] || { cat "$tmp/run/results.csv"; fail "expected 2 ok go rows, got $okrows of $rows"; }
 echo "go worker protocol: ok"

@@ -19,6 +19,7 @@ caught the expected way (suite 'faulty'; see docs/stress.md).
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,13 +64,16 @@ def check_stress(asbench, name, lib, verdict):
 
 def run_rows(asbench, allocs, workload):
     out = tempfile.mkdtemp(prefix="asbench-faulty-")
-    p = run([asbench, "run", "--alloc", allocs, "--workload", workload, "--threads", "2",
-             "--preset", "quick", "--reps", "1", "--no-warmup", "--no-plot", "-o", out])
-    path = os.path.join(out, "results.csv")
-    if not os.path.exists(path):
-        fail("asbench run wrote no %s (exit %d)" % (path, p.returncode))
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    try:
+        p = run([asbench, "run", "--alloc", allocs, "--workload", workload, "--threads", "2",
+                 "--preset", "quick", "--reps", "1", "--no-warmup", "--no-plot", "-o", out])
+        path = os.path.join(out, "results.csv")
+        if not os.path.exists(path):
+            fail("asbench run wrote no results.csv (exit %d)" % p.returncode)
+        with open(path, newline="") as f:
+            return list(csv.DictReader(f))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def check_workload(asbench, name, lib, workload, status):

@@ -156,7 +156,8 @@ def stats_of(asbench, path):
     return parse_stats(r.stdout)
 
 
-def replay_rows(asbench, workdir, name, file_param, cwd=None):
+def harness_rows(asbench, workdir, name, file_param, cwd=None):
+    """Rows of `asbench run --alloc all` replaying file_param once per backend."""
     out = os.path.join(workdir, name)
     shutil.rmtree(out, ignore_errors=True)
     r = run([asbench, "run", "--alloc", "all", "--workload", "trace", "--param", "file=" + file_param,
@@ -167,24 +168,36 @@ def replay_rows(asbench, workdir, name, file_param, cwd=None):
         return list(csv.DictReader(f))
 
 
+def worker_result(worker, file_param, cwd=None):
+    """key=value lines of one worker run (exact counts, unlike the CSV's per-op ratios)."""
+    r = run([worker, "--workload", "trace", "--param", "file=" + file_param, "--param", "max_ops=0"], cwd=cwd)
+    return r.returncode, dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line), r.stderr
+
+
 def check_replay(asbench, workdir, name, trace_path, stats, cwd=None):
-    rows = replay_rows(asbench, workdir, name, trace_path, cwd)
+    """The replay performs exactly the trace's ops, allocations and ideal peak,
+    under every backend: through `asbench run` (status, ops, ideal peak) and by
+    each worker directly (allocations exactly)."""
+    want = (stats["ops"], stats["allocations"], stats["peak live bytes"])
+    rows = harness_rows(asbench, workdir, name, trace_path, cwd)
     if not rows:
         fail("no replay rows for " + trace_path)
     for row in rows:
         who = "%s replay of %s" % (row["backend"], trace_path)
         if row["status"] != "ok":
             fail("%s: status %s: %s" % (who, row["status"], row["message"]))
-        ops = int(row["ops"])
-        allocs = round(float(row["allocs_per_op"]) * ops)
         extra = dict(kv.split("=", 1) for kv in row["extra"].split(";") if kv)
-        ideal = int(float(extra.get("extra.ideal_peak_bytes", "-1")))
-        if (ops, allocs, ideal) != (stats["ops"], stats["allocations"], stats["peak live bytes"]):
-            fail("%s: ops/allocs/ideal peak %s, trace stats say %s" %
-                 (who, (ops, allocs, ideal), (stats["ops"], stats["allocations"], stats["peak live bytes"])))
+        got = (int(row["ops"]), int(float(extra.get("extra.ideal_peak_bytes", "-1"))))
+        if got != (want[0], want[2]):
+            fail("%s: ops, ideal peak %s; trace stats say %s" % (who, got, (want[0], want[2])))
+        worker = os.path.join(os.path.dirname(asbench), "asbench-worker-" + row["backend"])
+        rc, res, err = worker_result(worker, trace_path, cwd)
+        got = tuple(int(float(res.get(k, "-1"))) for k in ("ops", "allocs", "extra.ideal_peak_bytes"))
+        if rc != 0 or got != want:
+            fail("%s (worker run directly): status %d, ops/allocs/ideal peak %s; trace stats say %s\n%s" %
+                 (who, rc, got, want, err))
     print("ok: replay of %s under %s: %d ops, %d allocations, ideal peak %d B" %
-          (trace_path, ",".join(r["backend"] for r in rows), stats["ops"], stats["allocations"],
-           stats["peak live bytes"]))
+          (trace_path, ",".join(r["backend"] for r in rows), *want))
 
 
 COUNT_KEYS = list(TYPES) + ["ops", "allocations", "cross-thread frees", "peak live bytes"]
@@ -284,6 +297,13 @@ def badinput(asbench, workdir):
                 fail("trace %s %s: status %d, stderr %r; expected status 2 and %r ... %r" %
                      (cmd, name, r.returncode, r.stderr, fragment, want))
         print("ok: %s -> %s" % (name, r.stderr.strip()))
+    truncated_gz = os.path.join(workdir, "truncated.trace.gz")
+    with open(truncated_gz, "wb") as f:
+        f.write(gzip.compress(sample_trace())[:-12])
+    r = run([asbench, "trace", "stats", truncated_gz])
+    if r.returncode != 2 or "broken gzip data" not in r.stderr or "at uncompressed byte" not in r.stderr:
+        fail("truncated gzip: status %d, %r" % (r.returncode, r.stderr))
+    print("ok: truncated gzip -> " + r.stderr.strip())
     r = run([asbench, "trace", "stats", os.path.join(workdir, "no-such.trace")])
     if r.returncode != 2 or "No such file" not in r.stderr:
         fail("missing file: status %d, %r" % (r.returncode, r.stderr))

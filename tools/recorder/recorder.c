@@ -45,7 +45,7 @@
 
 enum {
     REC_BUF_BYTES = 64 * 1024,     /* per-thread buffer: one chunk */
-    REC_BUCKETS_LOG2 = 20,         /* hash buckets (8 MiB of heads, touched lazily) */
+    REC_BUCKETS_LOG2 = 20,         /* hash buckets (24 MiB of heads, touched lazily) */
     REC_STRIPES = 1024,            /* spinlocks over the buckets */
     REC_NODE_BATCH = 64,           /* nodes a stripe takes from the pool at once */
     REC_BOOTSTRAP_BYTES = 256 * 1024,
@@ -135,12 +135,14 @@ static inline void spin_unlock(_Atomic int *l) { atomic_store_explicit(l, 0, mem
 /* ---- Address → block id table --------------------------------------------- */
 
 typedef struct rec_node {
-    uintptr_t addr;
+    uintptr_t addr; /* 0: empty (only a bucket head can be) */
     uint64_t id;
     struct rec_node *next;
 } rec_node;
 
-static rec_node **buckets;
+/* Each bucket holds its first entry inline (one cache line touched in the
+ * common case); further entries chain from it.  An empty head has no chain. */
+static rec_node *buckets;
 static struct {
     _Alignas(64) _Atomic int lock;
     rec_node *spare;
@@ -149,8 +151,9 @@ static unsigned char *node_pool;
 static _Atomic size_t node_pool_used;
 
 /* Keeps neighbouring blocks in neighbouring buckets (a heap's live blocks
- * are dense, so this costs no collisions and saves a cache miss per op) and
- * folds the higher address bits in so distant regions spread over the table. */
+ * are dense, so this costs few collisions and the heads of nearby blocks share
+ * cache lines and pages) and folds the higher address bits in so that distant
+ * regions spread over the table. */
 static size_t bucket_of(uintptr_t addr) {
     uint64_t a = (uint64_t)addr >> 4;
     return (size_t)((a ^ (a >> REC_BUCKETS_LOG2) * 0x9e3779b1u) & ((1u << REC_BUCKETS_LOG2) - 1));
@@ -172,13 +175,24 @@ static rec_node *node_get(size_t stripe) {
     return n;
 }
 
+static void node_put(size_t stripe, rec_node *n) {
+    n->next = stripes[stripe].spare;
+    stripes[stripe].spare = n;
+}
+
 static void table_insert(const void *p, uint64_t id) {
     size_t b = bucket_of((uintptr_t)p), s = b % REC_STRIPES;
+    rec_node *head = &buckets[b];
     spin_lock(&stripes[s].lock);
-    rec_node *n = node_get(s);
-    if (n) { /* a spent pool leaves the block unseen: its free is counted */
-        *n = (rec_node){.addr = (uintptr_t)p, .id = id, .next = buckets[b]};
-        buckets[b] = n;
+    if (!head->addr) {
+        head->addr = (uintptr_t)p;
+        head->id = id;
+    } else {
+        rec_node *n = node_get(s);
+        if (n) { /* a spent pool leaves the block unseen: its free is counted */
+            *n = (rec_node){.addr = (uintptr_t)p, .id = id, .next = head->next};
+            head->next = n;
+        }
     }
     spin_unlock(&stripes[s].lock);
 }
@@ -186,18 +200,30 @@ static void table_insert(const void *p, uint64_t id) {
 /* Removes p; false (and counts an unseen free) if the table never had it. */
 static bool table_take(const void *p, uint64_t *id) {
     size_t b = bucket_of((uintptr_t)p), s = b % REC_STRIPES;
+    rec_node *head = &buckets[b];
     bool found = false;
     spin_lock(&stripes[s].lock);
-    for (rec_node **link = &buckets[b]; *link; link = &(*link)->next)
-        if ((*link)->addr == (uintptr_t)p) {
-            rec_node *n = *link;
-            *id = n->id;
-            *link = n->next;
-            n->next = stripes[s].spare;
-            stripes[s].spare = n;
-            found = true;
-            break;
+    if (head->addr == (uintptr_t)p) {
+        *id = head->id;
+        rec_node *n = head->next;
+        if (n) { /* pull the first chained entry inline */
+            *head = *n;
+            node_put(s, n);
+        } else {
+            head->addr = 0;
         }
+        found = true;
+    } else {
+        for (rec_node **link = &head->next; *link; link = &(*link)->next)
+            if ((*link)->addr == (uintptr_t)p) {
+                rec_node *n = *link;
+                *id = n->id;
+                *link = n->next;
+                node_put(s, n);
+                found = true;
+                break;
+            }
+    }
     spin_unlock(&stripes[s].lock);
     if (!found) atomic_fetch_add_explicit(&unseen_frees, 1, memory_order_relaxed);
     return found;
@@ -390,7 +416,7 @@ __attribute__((constructor)) static void recorder_start(void) {
     if (!path || !*path) return; /* loaded without a file: forward only */
     char name[4096];
     pid_t me = getpid();
-    void *table = mmap(NULL, sizeof(rec_node *) << REC_BUCKETS_LOG2, PROT_READ | PROT_WRITE,
+    void *table = mmap(NULL, sizeof(rec_node) << REC_BUCKETS_LOG2, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     void *pool = mmap(NULL, REC_NODE_POOL_BYTES, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -6,8 +6,8 @@
  * sizes drawn from an s^-2 power law over [4, 32768] bytes, and write every
  * byte.
  *
- * Fixed time.  One op = one iteration (free + malloc + write) finished
- * before the stop.  Every block's cookie is checked before its free.
+ * Fixed time.  One op = one iteration (free + malloc + write) begun before
+ * the stop; the clock stops with the stop flag.  Every block's cookie is checked before its free.
  */
 #include <pthread.h>
 #include <stdatomic.h>

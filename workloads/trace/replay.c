@@ -24,6 +24,7 @@
  * aligned.  Decoding the trace is not timed; freeing the blocks the trace
  * leaves live is not timed either.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -31,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,6 +40,7 @@
 #include "../workload.h"
 #include "trace_format.h"
 
+/* workloads/trace/meson.build sets it to the source tree's traces/. */
 #ifndef ASB_TRACE_DIR
 #define ASB_TRACE_DIR "workloads/trace/traces"
 #endif

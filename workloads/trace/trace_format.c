@@ -383,7 +383,10 @@ static long source_read(source f, unsigned char *buf, size_t want, char *err, si
     int code;
     const char *msg = gzerror(f, &code);
     if (got < 0 || (got == 0 && code != Z_OK)) {
-        snprintf(err, errlen, "gzip stream broken: %s", code == Z_ERRNO ? strerror(errno) : msg);
+        /* zlib prefixes its message with the path, which the caller adds */
+        const char *colon = code == Z_ERRNO ? NULL : strstr(msg, ": ");
+        snprintf(err, errlen, "broken gzip data (%s)",
+                 code == Z_ERRNO ? strerror(errno) : colon ? colon + 2 : msg);
         return -1;
     }
     return got;
@@ -395,11 +398,11 @@ static void source_close(source f) { fclose(f); }
 static long source_read(source f, unsigned char *buf, size_t want, char *err, size_t errlen) {
     size_t got = fread(buf, 1, want, f);
     if (got == 0 && ferror(f)) {
-        snprintf(err, errlen, "read error: %s", strerror(errno));
+        snprintf(err, errlen, "read error (%s)", strerror(errno));
         return -1;
     }
     if (got >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
-        snprintf(err, errlen, "gzip-compressed trace, but this build has no zlib (install zlib1g-dev)");
+        snprintf(err, errlen, "gzip-compressed trace (this build has no zlib: install zlib1g-dev)");
         return -1;
     }
     return (long)got;
@@ -427,7 +430,7 @@ static int read_file(const char *path, unsigned char **out, size_t *len, size_t 
             if (!buf) break;
         }
         if ((got = source_read(f, buf + n, size - n, msg, sizeof msg)) < 0) {
-            snprintf(err, errlen, "%s: %s after %zu bytes", path, msg, n);
+            snprintf(err, errlen, "%s: %s at uncompressed byte %zu", path, msg, n);
             array_free(buf, size);
             source_close(f);
             return -1;

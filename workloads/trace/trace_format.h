@@ -148,7 +148,7 @@ typedef struct trace_thread {
     uint64_t capacity; /* ops the array holds */
 } trace_thread;
 
-enum { TRACE_SIZE_BUCKETS = 41 }; /* bucket b: sizes in [2^(b-1), 2^b), bucket 0: size 0 */
+enum { TRACE_SIZE_BUCKETS = 49 }; /* bucket b: sizes in [2^(b-1), 2^b), bucket 0: size 0; sizes are ≤ 2^47 */
 
 typedef struct trace_stats {
     uint64_t by_type[TRACE_NTYPES];

@@ -6,6 +6,11 @@
  * result or an error message, without a crash or undefined behaviour.  (The
  * worker's --param values are checked by code that exits; tests/stress/
  * bad_input.sh covers those.)  Built and run by tests/fuzz/run-fuzz.sh cli SECONDS.
+ *
+ * Leak checking is off (here and in options: -detect_leaks=0, with a higher
+ * RSS limit): this target found that asb_parse_allocs leaks its partial
+ * result when it rejects a spec (harmless in asbench, which exits right
+ * after; reported to the harness owner).  Turn it back on with the fix.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,10 +19,6 @@
 #include "asbench.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Leak checking is off: this target found that asb_parse_allocs leaks its
- * partial result when it rejects a spec (harmless in asbench, which exits
- * right after; reported to the harness owner).  Turn it back on with the fix. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "detect_leaks=0"; }
 

@@ -5,6 +5,9 @@
  * parse into consistent cells or be rejected with a "source:line: what"
  * message, without a crash or undefined behaviour.  Built and run by
  * tests/fuzz/run-fuzz.sh matrix SECONDS.
+ *
+ * Leak checking is off (here and in options: -detect_leaks=0): a parsed matrix lives as
+ * long as the asbench run, so the parser has no free function.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,9 +16,6 @@
 #include "asbench.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A parsed matrix is kept for the whole of an asbench run, so the parser has
- * no free function: leak checking would only report that. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "detect_leaks=0"; }
 
