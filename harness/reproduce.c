@@ -34,7 +34,7 @@
 
 /* How a check's measured value is judged against the published one. */
 typedef enum rule_kind {
-    RULE_SAME_SIDE,   /* both above 1 or both below 1: the same design wins */
+    RULE_SAME_SIDE,   /* both above 1 or both below 1 (ties aside): the same design wins */
     RULE_WITHIN,      /* same side, and within a factor `factor` of published */
     RULE_LOWER_BOUND, /* published is "more than P": holds if measured ≥ P / factor */
     RULE_UPPER_BOUND, /* published is "at most P": holds if measured ≤ P × factor */
@@ -903,6 +903,14 @@ static bool eval_expr(const recipe *r, const expr *e, eval_log *log, double *out
     return true;
 }
 
+/* A ratio this close to 1 is a tie: on a noisy machine it names no winner. */
+#define TIE_FACTOR 1.05
+
+/* Measured and published ratios name the same winner. */
+static bool same_side(double m, double p) {
+    return (m > TIE_FACTOR && p > 1) || (m < 1 / TIE_FACTOR && p < 1);
+}
+
 /* Verdict and the rule as applied, in words. */
 static void judge(check *c) {
     double m = c->measured, p = c->published, f = c->rule.factor;
@@ -913,11 +921,11 @@ static void judge(check *c) {
         c->detail = asb_xstrdup(c->rule.reason);
         return;
     case RULE_SAME_SIDE:
-        holds = (m > 1 && p > 1) || (m < 1 && p < 1);
-        c->detail = asb_xasprintf("same side of 1 as %.4g", p);
+        holds = same_side(m, p);
+        c->detail = asb_xasprintf("same side of 1 as %.4g (within ×%.4g of 1 is a tie)", p, TIE_FACTOR);
         break;
     case RULE_WITHIN:
-        holds = ((m > 1 && p > 1) || (m < 1 && p < 1)) && m / p <= f && p / m <= f;
+        holds = same_side(m, p) && m / p <= f && p / m <= f;
         c->detail = asb_xasprintf("same side of 1 as %.4g and within ×%.4g of it (%.4g … %.4g)", p, f, p / f, p * f);
         break;
     case RULE_LOWER_BOUND:

@@ -254,8 +254,8 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
     uint32_t idx = gs_span_obj_index(s, a);
     gs_p *p = gs_tls_p;
     gs_m *m = gs_tls_m;
-    if (GS_LIKELY(p != NULL) && GS_LIKELY(gs_p_enter(p, m))) {
-        if (GS_UNLIKELY(gs_dbg.freegc)) {
+    if (GS_UNLIKELY(gs_dbg.freegc)) {
+        if (p && gs_p_enter(p, m)) {
             gs_freegc_list *l = &p->freegc[s->sizeclass];
             if (l->count < gs_freegc_cap[s->sizeclass]) {
                 *(void **)ptr = l->head;
@@ -264,8 +264,14 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
                 gs_p_leave(m);
                 return;
             }
+            gs_p_leave(m);
         }
-        if (atomic_load_explicit(&s->cached_by, memory_order_relaxed) == p) {
+    }
+    /* The atomic free is correct for any span; the plain store needs the
+     * span to be cached by a P this thread holds, so only a span that looks
+     * cached by our P is checked again with the P entered. */
+    if (p && atomic_load_explicit(&s->cached_by, memory_order_relaxed) == p && GS_LIKELY(gs_p_enter(p, m))) {
+        if (GS_LIKELY(atomic_load_explicit(&s->cached_by, memory_order_relaxed) == p)) {
             s->local_freed[idx / 64] |= (uint64_t)1 << (idx % 64);
             gs_p_leave(m);
             return;

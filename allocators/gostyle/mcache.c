@@ -17,9 +17,31 @@
 gs_mspan gs_empty_span;
 uint32_t gs_freegc_cap[GS_NUM_SPAN_CLASSES];
 
+/* A span swept in place stays cached when the sweep freed at least this
+ * share of its slots (1/KEEP_SHARE). */
+#ifndef KEEP_SHARE
+#define KEEP_SHARE 8
+#endif
+
+/*
+ * The cached span is exhausted: sweep it where it is.  Only this P sweeps a
+ * span it caches, and its frees are already in its freed bitmaps, so this is
+ * Go's "uncacheSpan, sweep, cacheSpan picks the same span back" without the
+ * two span-set operations; it also hands out the slots this P freed most
+ * recently, which are still warm in its cache.  Returns whether the span has
+ * room enough to keep.
+ */
+static bool sweep_in_place(gs_mspan *s) {
+    if (s == &gs_empty_span || !gs_span_has_pending_frees(s)) return false;
+    gs_span_sweep(s);
+    uint32_t room = s->nelems - s->alloc_count;
+    return room != 0 && room >= s->nelems / KEEP_SHARE;
+}
+
 void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) {
     gs_mspan *s = p->alloc[sizeclass];
     uint32_t idx = gs_span_next_free_index(s);
+    if (idx == s->nelems && sweep_in_place(s)) idx = gs_span_next_free_index(s);
     if (idx == s->nelems) {
         s = gs_mcentral_refill(p, sizeclass);
         if (!s) return NULL;

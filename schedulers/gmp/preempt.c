@@ -75,9 +75,7 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data) {
 static void sigurg_handler(int sig, siginfo_t *info, void *ucv) {
     (void)sig;
     (void)info;
-    M *m = gmp_getm();
-    if (!m) return;
-    G *gp = relaxed_load(&m->curg);
+    G *gp = gmp_getg();
     if (!gp || !relaxed_load(&gp->user_code) || !relaxed_load(&gp->preempt)) return;
     ucontext_t *uc = ucv;
 #if defined(__x86_64__)

@@ -33,11 +33,13 @@ _Atomic(M *) gmp_allm;
 _Atomic(G *) gmp_allgs;
 _Atomic uint64_t gmp_allgs_count;
 
-/* The M of the current thread.  Read only through gmp_getm(): a G may resume
- * on another thread, and an out-of-line call stops the compiler from reusing a
- * thread-pointer value computed before a switch.  initial-exec: the runtime
- * is linked into executables, so the TLS offset is a link-time constant. */
+/* The M of the current thread.  Read only through gmp_getm(), and only where
+ * the G cannot be preempted (inside the runtime): a G may resume on another
+ * thread, and an out-of-line call stops the compiler from reusing an M read
+ * before a switch.  initial-exec: the runtime is linked into executables, so
+ * the TLS offset is a link-time constant. */
 static __thread M *tls_m __attribute__((tls_model("initial-exec")));
+__thread G *gmp_tls_g __attribute__((tls_model("initial-exec")));
 
 static G *rootg;
 static _Atomic bool running;        /* a run() is in progress (outside spawns) */
@@ -57,11 +59,6 @@ void gmp_throw(const char *msg) {
 }
 
 NOINLINE M *gmp_getm(void) { return tls_m; }
-
-NOINLINE G *gmp_getg(void) {
-    M *m = tls_m;
-    return m ? relaxed_load(&m->curg) : NULL;
-}
 
 int64_t gmp_nanotime(void) {
     struct timespec ts;
@@ -393,10 +390,10 @@ static void goexit0(G *gp) {
 }
 
 void gmp_goexit(void) {
-    M *m = gmp_getm();
-    G *gp = relaxed_load(&m->curg);
-    relaxed_store(&gp->user_code, false);
-    mcall(m, gp, goexit0);
+    G *gp = gmp_getg();
+    relaxed_store(&gp->user_code, false); /* first: from here on no preemption */
+    atomic_signal_fence(memory_order_seq_cst);
+    mcall(gmp_getm(), gp, goexit0);
     gmp_throw("a dead G was resumed");
 }
 
@@ -713,8 +710,10 @@ static void execute(M *m, G *gp, bool inherit) {
     if (!inherit) relaxed_store(&pp->schedtick, relaxed_load(&pp->schedtick) + 1);
     pp->stats.ctxswitches++;
     relaxed_store(&m->curg, gp);
+    gmp_tls_g = gp;
     asb_uctx_switch(&m->g0, &gp->ctx);
     /* Back on g0: gp called mcall. */
+    gmp_tls_g = NULL;
     void (*fn)(G *) = m->mcall_fn;
     m->mcall_fn = NULL;
     fn(gp);

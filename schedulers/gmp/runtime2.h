@@ -219,7 +219,12 @@ extern _Atomic uint64_t gmp_allgs_count;
 
 /* proc.c (proc.go) */
 M *gmp_getm(void);
-G *gmp_getg(void);
+/* The G running on this thread (NULL on g0 and outside the scheduler).  One
+ * TLS load, and a G stays the same G wherever it migrates, so unlike the M it
+ * may be read anywhere, even where a preemption can move the G to another
+ * thread between two instructions. */
+extern __thread G *gmp_tls_g __attribute__((tls_model("initial-exec")));
+static inline G *gmp_getg(void) { return gmp_tls_g; }
 int64_t gmp_nanotime(void);
 uint32_t gmp_fastrandn(uint32_t n);
 void gmp_sched_lock(void); /* sched.lock with acquisition / contention counts */

@@ -31,6 +31,7 @@ check "rule upper-bound" verdict rule-upper-bound 20 "does not hold"
 check "rule above" verdict rule-above 20 holds
 check "rule below" verdict rule-below 20 "does not hold"
 check "rule same-side" verdict rule-same-side 20 "does not hold"
+check "a ratio of 1 is a tie" verdict rule-tie 1 "does not hold"
 check "x / 0 is infinite" verdict divide-by-zero ∞ holds
 check "0 / 0 not comparable" grep -q '^| zero-by-zero | .* | — | \*\*not comparable\*\* | 0 / 0' "$report"
 check "reference over several cells refused" grep -q '^| mixed-cells | .* | \*\*not comparable\*\* | mixed.ns_per_op matches runs of several cells' "$report"
