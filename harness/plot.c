@@ -447,19 +447,40 @@ int asb_plot_dir(const char *dir, const char *baseline) {
     return status;
 }
 
+/* Whether a backend has rows in DIR/results.csv (a --baseline the user named
+ * must; the default falls back per chart group). */
+static bool backend_in_results(const char *dir, const char *backend) {
+    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
+    asb_results r;
+    bool found = false;
+    if (asb_results_load(csv, &r, &err) == 0) {
+        for (int i = 0; i < r.nrows && !found; i++) found = !strcmp(asb_results_get(&r, i, "backend"), backend);
+        asb_results_free(&r);
+    }
+    free(err);
+    free(csv);
+    return found;
+}
+
 int asb_cmd_plot(int argc, char **argv) {
     const char *dir = NULL, *baseline = "glibc";
+    bool baseline_given = false;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: asbench plot DIR [--baseline NAME]   (charts in DIR/plots, DIR/report.md, DIR/summary.csv)\n");
             return 0;
         }
-        if (!strcmp(argv[i], "--baseline") && i + 1 < argc) baseline = argv[++i];
+        if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+            baseline = argv[++i];
+            baseline_given = true;
+        }
         else if (argv[i][0] == '-') asb_die_usage("plot: unknown option %s (usage: asbench plot DIR [--baseline NAME])", argv[i]);
         else if (dir) asb_die_usage("plot: one folder only (usage: asbench plot DIR [--baseline NAME])");
         else dir = argv[i];
     }
     if (!dir) asb_die_usage("usage: asbench plot DIR [--baseline NAME]");
     if (asb_write_summary(dir) != 0) return ASB_EXIT_USAGE;
+    if (baseline_given && !backend_in_results(dir, baseline))
+        asb_die_usage("plot: --baseline %s: no such backend in %s/results.csv", baseline, dir);
     return asb_plot_dir(dir, baseline) ? ASB_EXIT_USAGE : 0;
 }

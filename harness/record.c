@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -108,7 +109,12 @@ int asb_cmd_record(int argc, char **argv) {
     const char *old_preload = getenv("LD_PRELOAD");
     char *preload = old_preload && *old_preload ? asb_xasprintf("%s:%s", lib, old_preload) : asb_xstrdup(lib);
     time_t start = time(NULL);
-    if (unlink(file) != 0 && errno != ENOENT) asb_die("%s: %s", file, strerror(errno));
+    if (unlink(file) != 0 && errno != ENOENT) asb_die_usage("record: %s: %s", file, strerror(errno));
+    /* Fail before running the program if the trace cannot be written. */
+    int probe = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (probe < 0) asb_die_usage("record: cannot write %s: %s", file, strerror(errno));
+    close(probe);
+    unlink(file);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));

@@ -401,7 +401,7 @@ static void run_once(const asb_cell *c, const run_env *env, const char *timeline
         r->message = asb_xasprintf("worker killed by signal %d (%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     } else {
         int code = WEXITSTATUS(wstatus);
-        const char *names[] = {"ok", "error", "error", "verify-failed", "unsupported"};
+        const char *names[] = {"ok", "error", "usage", "verify-failed", "unsupported"};
         snprintf(r->status, sizeof r->status, "%s", code <= 4 ? names[code] : "error");
         if (code > 4 && code != 127) r->message = asb_xasprintf("worker exited with status %d", code);
     }
@@ -707,6 +707,11 @@ int asb_cmd_run(int argc, char **argv) {
             char *tl = tl_name ? asb_xasprintf("%s/%s", dir, tl_name) : NULL;
             run_result r;
             run_once(c, &env, tl, &r);
+            if (!strcmp(r.status, "usage")) { /* a parameter value the workload rejects: the user's error */
+                if (tl) unlink(tl);
+                asb_die_usage("%s (no row written; %s keeps every finished run)",
+                              r.message ? r.message : "the worker rejected its arguments", csv_path);
+            }
             if (!interrupted && rep > 0) {
                 append_row(fd, c, rep, &r, tl_name);
                 if (strcmp(r.status, "ok") != 0) {

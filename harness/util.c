@@ -160,20 +160,19 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
             if (asb_backends[i].found) asb_strlist_push(&parts, asb_backends[i].name);
     }
     if (parts.n == 0) return alloc_error(err, &parts, "no backend named");
-    asb_alloc_choice *c = asb_xmalloc((size_t)parts.n * sizeof *c);
     char valid[512];
     valid_backends(valid, sizeof valid);
+    /* Validate every name before allocating anything, so errors leak nothing.
+     * "name=/path" entries are cut at the '=' here; the path follows the NUL. */
     for (int i = 0; i < parts.n; i++) {
         char *name = parts.items[i], *eq = strchr(name, '=');
-        if (eq) { /* name=/path/to/lib.so */
+        if (eq) {
             *eq = 0;
             if (!*name || !eq[1]) return alloc_error(err, &parts, "%s=%s: expected name=/path/to/lib.so", name, eq + 1);
             if (asb_backend_entry_find(name) || !strcmp(name, "go"))
                 return alloc_error(err, &parts, "%s=…: '%s' is a built backend's name; pick another", name, name);
             if (access(eq + 1, R_OK) != 0)
                 return alloc_error(err, &parts, "%s=%s: cannot read the library: %s", name, eq + 1, strerror(errno));
-            char *abs = realpath(eq + 1, NULL);
-            c[i] = (asb_alloc_choice){asb_xstrdup(name), abs ? abs : asb_xstrdup(eq + 1)};
             continue;
         }
         const asb_backend_entry *e = asb_backend_entry_find(name);
@@ -182,7 +181,15 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
             return alloc_error(err, &parts,
                                "backend '%s' was not found at build time (install Debian package %s and rebuild; found: %s)",
                                name, e->debian_package, valid);
+    }
+    asb_alloc_choice *c = asb_xmalloc((unsigned)parts.n * sizeof *c);
+    for (int i = 0; i < parts.n; i++) {
+        const char *name = parts.items[i];
         c[i] = (asb_alloc_choice){asb_xstrdup(name), NULL};
+        if (asb_backend_entry_find(name)) continue;
+        const char *path = name + strlen(name) + 1;
+        char *abs = realpath(path, NULL);
+        c[i].preload = abs ? abs : asb_xstrdup(path);
     }
     int n = parts.n;
     asb_strlist_free(&parts);

@@ -1,18 +1,19 @@
 /*
  * boostfiber.cpp — Boost.Fiber behind the asb_sched API: the work-stealing
  * scheduler (boost::fibers::algo::work_stealing) on nprocs threads, Boost's
- * own buffered_channel, fibers::mutex, and a wait group
+ * own buffered_channel / unbuffered_channel, fibers::mutex, and a wait group
  * made of a fibers::mutex + condition_variable.  Only the glue is ours.
  *
  * Departures forced by Boost.Fiber, all documented in docs/schedulers.md:
  *  - buffered_channel needs a power-of-two capacity and holds capacity-1
  *    values, so a channel of cap c gets the smallest power of two > c
  *    (cap 10 holds 15 values);
- *  - an unbuffered channel is a one-value buffered_channel plus
- *    acknowledgements (see chan_impl), not Boost's unbuffered_channel;
- *  - there is no select: ours polls the cases (try_push/try_pop) in random
- *    order and yields between rounds; a send case that finds room commits
- *    and then waits for its receiver;
+ *  - there is no select: ours polls the cases (try_push/try_pop, or a
+ *    zero-timeout wait on unbuffered channels) in random order and yields
+ *    between rounds.  Under contention across threads this polling can
+ *    hang inside Boost (seen with 100 fibers selecting on 2 threads; Boost's
+ *    timed waits under work_stealing have known bugs, boostorg/fiber#212),
+ *    so no workload of the suite selects;
  *  - element types are fixed-size byte arrays of 8/32/128/1024 bytes;
  *  - a fiber can be created only by a thread of the scheduler (no
  *    injection), work_stealing can be set up once per process, and each fiber
@@ -67,30 +68,24 @@ struct chan_base {
     virtual try_result try_recv(void *elem) = 0;
 };
 
-/* A channel of one element size on Boost's buffered_channel.  Capacity c > 0
- * becomes a buffered_channel of the smallest power of two > c.  Capacity 0
- * (a rendezvous) is a one-value buffered_channel plus a channel of
- * acknowledgements: the sender puts its value, then waits for an
- * acknowledgement that the receiver posts after taking a value.  Boost's own
- * unbuffered_channel cannot be polled except by timed waits, and select()
- * polling it with zero timeouts hangs now and then (Boost 1.74: a timed-out
- * consumer and a notifying producer race), so it is not used. */
+/* A channel of one element size: Boost's unbuffered_channel for capacity 0,
+ * else a buffered_channel of the smallest power of two > capacity. */
 template <std::size_t N>
 struct chan_impl final : chan_base {
     using payload = std::array<unsigned char, N>;
     std::size_t elemsize;
-    bool rendezvous;
-    boost::fibers::buffered_channel<payload> values;
-    boost::fibers::buffered_channel<char> acks;
+    std::unique_ptr<boost::fibers::buffered_channel<payload>> buffered;
+    std::unique_ptr<boost::fibers::unbuffered_channel<payload>> unbuffered;
 
-    static std::size_t slots_for(std::size_t cap) {
-        std::size_t pow2 = 2;
-        while (pow2 <= cap) pow2 *= 2;
-        return pow2;
+    chan_impl(std::size_t size, std::size_t cap) : elemsize(size) {
+        if (cap == 0) {
+            unbuffered = std::make_unique<boost::fibers::unbuffered_channel<payload>>();
+        } else {
+            std::size_t pow2 = 2;
+            while (pow2 <= cap) pow2 *= 2;
+            buffered = std::make_unique<boost::fibers::buffered_channel<payload>>(pow2);
+        }
     }
-    chan_impl(std::size_t size, std::size_t cap)
-        : elemsize(size), rendezvous(cap == 0), values(slots_for(cap)), acks(16) {}
-
     payload pack(const void *elem) const {
         payload p{};
         std::memcpy(p.data(), elem, elemsize);
@@ -107,27 +102,20 @@ struct chan_impl final : chan_base {
             std::abort();
         }
     }
-    /* The rendezvous halves: a sender whose value is in waits for its
-     * acknowledgement, a receiver that took a value posts one. */
-    void await_receiver() {
-        char ack;
-        if (rendezvous) acks.pop(ack);
-    }
-    void acknowledge() {
-        if (rendezvous) acks.push('a');
-    }
     void send(const void *elem) override {
-        check_send(values.push(pack(elem)));
-        await_receiver();
+        payload p = pack(elem);
+        check_send(buffered ? buffered->push(p) : unbuffered->push(p));
     }
     bool recv(void *elem) override {
         payload p{};
-        bool ok = values.pop(p) == boost::fibers::channel_op_status::success;
+        bool ok = (buffered ? buffered->pop(p) : unbuffered->pop(p)) == boost::fibers::channel_op_status::success;
         unpack(elem, p, ok);
-        if (ok) acknowledge();
         return ok;
     }
-    void close() override { values.close(); }
+    void close() override {
+        if (buffered) buffered->close();
+        else unbuffered->close();
+    }
     static try_result map(boost::fibers::channel_op_status s) {
         switch (s) {
         case boost::fibers::channel_op_status::success: return try_result::done;
@@ -135,16 +123,17 @@ struct chan_impl final : chan_base {
         default: return try_result::blocked;
         }
     }
+    /* unbuffered_channel has no try_push/try_pop: a wait with a zero timeout
+     * is the only way to poll it. */
     try_result try_send(const void *elem) override {
-        try_result r = map(values.try_push(pack(elem)));
-        if (r == try_result::done) await_receiver(); /* committed: wait for the receiver */
-        return r;
+        payload p = pack(elem);
+        return map(buffered ? buffered->try_push(p) : unbuffered->push_wait_for(p, std::chrono::nanoseconds(0)));
     }
     try_result try_recv(void *elem) override {
         payload p{};
-        try_result r = map(values.try_pop(p));
+        try_result r = map(buffered ? buffered->try_pop(p)
+                                    : unbuffered->pop_wait_for(p, std::chrono::nanoseconds(0)));
         if (r != try_result::blocked) unpack(elem, p, r == try_result::done);
-        if (r == try_result::done) acknowledge();
         return r;
     }
 };

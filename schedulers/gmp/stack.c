@@ -21,6 +21,10 @@
 
 #include "runtime2.h"
 
+#if ASB_UCTX_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 enum { STACKS_PER_SLAB = 64, MAX_GUARDED = 16384, GUARD = 4096 };
 #define SLOT_SIZE ((size_t)GMP_STACK_SIZE + GUARD)
 
@@ -48,6 +52,11 @@ static bool pool_grow(void) {
         munmap(base, SLOT_SIZE * STACKS_PER_SLAB);
         return false;
     }
+#if ASB_UCTX_ASAN
+    /* The address range may have held the stacks of an earlier run whose
+     * frames were never popped: clear their stale stack poisoning. */
+    ASAN_UNPOISON_MEMORY_REGION(base, SLOT_SIZE * STACKS_PER_SLAB);
+#endif
     s->base = base;
     s->next = pool.slabs;
     pool.slabs = s;
