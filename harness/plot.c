@@ -284,6 +284,17 @@ static int scaling_charts(const chart_data *d, const char *plot_dir, asb_strlist
 
 /* RSS timelines: per workload, repetition 1 of each series' cell with the
  * most threads. */
+/* A timeline file with at least one sample after its header (a run shorter
+ * than the sampling interval has none, and gnuplot refuses an empty series). */
+static bool has_samples(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    int lines = 0, c;
+    while (lines < 2 && (c = fgetc(f)) != EOF) lines += c == '\n';
+    fclose(f);
+    return lines >= 2;
+}
+
 static int timeline_charts(const asb_results *r, const char *dir, const char *plot_dir, asb_strlist *drawn) {
     asb_strlist workloads = {0};
     for (int i = 0; i < r->nrows; i++)
@@ -309,7 +320,7 @@ static int timeline_charts(const asb_results *r, const char *dir, const char *pl
                                                                    : asb_xstrdup(backend);
             if (!asb_strlist_has(&series, s)) {
                 char *path = asb_xasprintf("%s/%s", dir, tl);
-                if (access(path, R_OK) == 0 && !strpbrk(path, " '")) {
+                if (has_samples(path) && !strpbrk(path, " '")) {
                     asb_strlist_push(&series, s);
                     asb_strlist_push(&files, path);
                 }

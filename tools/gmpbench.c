@@ -4,7 +4,7 @@
  * ping-pong, PingPongHog and skynet.  Prints one line per benchmark (median
  * of --reps runs); tools/gmpbench.go runs the same shapes on the Go runtime.
  * Usage: gmpbench [benchmark …] [--procs N] [--reps N] [--opts GMPDEBUG]
- * [--stats].
+ * [--n ITERATIONS] [--stats].
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -271,6 +271,7 @@ int main(int argc, char **argv) {
     S = asb_sched_find("gmp");
     if (!S) return 1;
     int reps = 5;
+    long n_override = 0;
     const char *only[16];
     int nonly = 0;
     for (int i = 1; i < argc; i++) {
@@ -282,6 +283,8 @@ int main(int argc, char **argv) {
             opts = argv[++i];
         else if (!strcmp(argv[i], "--stats"))
             print_stats = true;
+        else if (!strcmp(argv[i], "--n") && i + 1 < argc)
+            n_override = atol(argv[++i]);
         else if (nonly < 16)
             only[nonly++] = argv[i];
     }
@@ -291,7 +294,8 @@ int main(int argc, char **argv) {
         for (int i = 0; i < nonly; i++) want |= !strcmp(only[i], benches[b].name);
         if (!want) continue;
         double v[99];
-        for (int r = 0; r < reps; r++) v[r] = benches[b].fn(benches[b].n);
+        long n = n_override > 0 ? n_override : benches[b].n;
+        for (int r = 0; r < reps; r++) v[r] = benches[b].fn(n);
         qsort(v, (size_t)reps, sizeof v[0], cmp_double);
         printf("%-14s procs=%d %10.1f %s (median of %d; min %.1f max %.1f)\n", benches[b].name,
                procs, v[reps / 2], benches[b].unit, reps, v[0], v[reps - 1]);

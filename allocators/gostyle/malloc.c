@@ -202,6 +202,21 @@ static __attribute__((noinline)) void *alloc_slow(size_t n, int sc, size_t align
     return v;
 }
 
+/* The cached span's allocCache is used up: Go's mcache.nextFree, with the P
+ * still entered (the next 64 slots, a sweep in place, or a refill). */
+static __attribute__((noinline)) void *alloc_next_free(gs_p *p, gs_m *m, int sc, bool zero) {
+    bool needzero;
+    void *v = gs_mcache_refill_alloc(p, sc, &needzero);
+    gs_p_leave(m);
+    if (GS_UNLIKELY(!v)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (zero && needzero) memset(v, 0, gs_class_to_size[sc]);
+    gs_scavenger_maybe_start();
+    return v;
+}
+
 /* malloc and calloc: the fast path is a leaf (no call, no stack frame). */
 static inline void *alloc(size_t n, bool zero) {
     gs_p *p = gs_tls_p;
@@ -216,9 +231,9 @@ static inline void *alloc(size_t n, bool zero) {
             } else {
                 gs_mspan *s = p->alloc[sc];
                 v = next_free_fast(s);
+                if (GS_UNLIKELY(!v)) return alloc_next_free(p, m, sc, zero);
                 needzero = s->needzero;
                 gs_p_leave(m);
-                if (GS_UNLIKELY(!v)) return alloc_slow(n, sc, 0, zero);
             }
             if (zero && needzero) memset(v, 0, gs_class_to_size[sc]);
             return v;
@@ -239,7 +254,14 @@ GS_PUBLIC void *GS_PUBLIC_NAME(calloc)(size_t count, size_t size) {
 }
 
 static void free_large(gs_mspan *s) {
-    gs_heap_free_span(s, NULL);
+    gs_p *p = gs_tls_p;
+    gs_m *m = gs_tls_m;
+    if (p && gs_p_enter(p, m)) {
+        gs_heap_free_span(s, p);
+        gs_p_leave(m);
+    } else {
+        gs_heap_free_span(s, NULL);
+    }
     gs_scavenger_maybe_start();
 }
 
@@ -251,22 +273,21 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
         free_large(s);
         return;
     }
-    uint32_t idx = gs_span_obj_index(s, a);
     gs_p *p = gs_tls_p;
     gs_m *m = gs_tls_m;
-    if (GS_UNLIKELY(gs_dbg.freegc)) {
-        if (p && gs_p_enter(p, m)) {
-            gs_freegc_list *l = &p->freegc[s->sizeclass];
-            if (l->count < gs_freegc_cap[s->sizeclass]) {
-                *(void **)ptr = l->head;
-                l->head = ptr;
-                l->count++;
-                gs_p_leave(m);
-                return;
-            }
+    if (GS_UNLIKELY(gs_dbg.freegc) && p && gs_p_enter(p, m)) {
+        unsigned sc = s->sizeclass;
+        gs_freegc_list *l = &p->freegc[sc];
+        if (GS_LIKELY(l->count < gs_freegc_cap[sc])) {
+            *(void **)ptr = l->head;
+            l->head = ptr;
+            l->count++;
             gs_p_leave(m);
+            return;
         }
+        gs_p_leave(m);
     }
+    uint32_t idx = gs_span_obj_index(s, a);
     /* The atomic free is correct for any span; the plain store needs the
      * span to be cached by a P this thread holds, so only a span that looks
      * cached by our P is checked again with the P entered. */

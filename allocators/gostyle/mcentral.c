@@ -91,10 +91,9 @@ static void uncache_span(gs_mcentral *c, gs_mspan *s, gs_p *p) {
     else park_full(c, s);
 }
 
-/* A free into a span that the freeing thread does not cache. */
-void gs_mcentral_free_remote(gs_mspan *s, uint32_t idx) {
-    atomic_fetch_or_explicit(&s->freed[idx / 64], (uint64_t)1 << (idx % 64), memory_order_seq_cst);
-    if (atomic_load_explicit(&s->state, memory_order_seq_cst) != GS_SPAN_PARKED_FULL) return;
+/* The first free into a parked full span (see gs_mcentral_free_remote):
+ * queue it in `full`. */
+void gs_mcentral_unpark(gs_mspan *s) {
     uint8_t expect = GS_SPAN_PARKED_FULL;
     if (atomic_compare_exchange_strong(&s->state, &expect, GS_SPAN_FULL_UNSWEPT)) {
         gs_mcentral *c = &gs_heap.central[s->sizeclass];

@@ -130,7 +130,7 @@ void gs_scavenge_range_locked(uintptr_t base, uintptr_t npages) {
     }
 }
 
-void gs_scavenger_note_free_locked(void) {
+void gs_scavenger_note_free(void) {
     if (gs_heap_retained() > gs_scavenge_goal()) atomic_store_explicit(&scav.needed, true, memory_order_relaxed);
 }
 

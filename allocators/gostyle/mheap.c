@@ -12,7 +12,8 @@
  * allocSpan takes pages for spans of fewer than 16 pages from the P's page
  * cache without the lock, and everything else from the page allocator under
  * the lock.  Span structs come from a per-P cache of 128 entries refilled
- * from the heap's fixalloc.  freeSpan returns the pages under the lock.
+ * from the heap's fixalloc.  freeSpan returns the pages under the lock,
+ * or (a departure) a small span's pages to the P's page cache.
  */
 #include <string.h>
 
@@ -196,14 +197,23 @@ gs_mspan *gs_heap_alloc_span(uintptr_t npages, int sizeclass, gs_p *p) {
     return s;
 }
 
-/* Return a span's pages to the heap.  p: the caller's P if it holds one. */
+/* Return a span's pages to the heap.  p: the caller's P if it holds one (and
+ * has entered it); a span under 16 pages then goes back to the P's page cache
+ * when it fits there (see mpagecache.c), without the heap lock. */
 void gs_heap_free_span(gs_mspan *s, gs_p *p) {
     atomic_store_explicit(&s->state, GS_SPAN_DEAD, memory_order_relaxed);
+    if (p && gs_dbg.pagecache && gs_dbg.scavenger != GS_SCAV_EAGER && s->npages < GS_PAGE_CACHE_MAX_NPAGES &&
+        p->nmspancache < GS_MSPAN_CACHE_SIZE && gs_pagecache_free(&p->pcache, s->start, s->npages)) {
+        atomic_fetch_sub_explicit(&gs_heap.heap_inuse, s->npages << GS_PAGE_SHIFT, memory_order_relaxed);
+        p->mspancache[p->nmspancache++] = s;
+        if (gs_dbg.scavenger == GS_SCAV_BACKGROUND) gs_scavenger_note_free();
+        return;
+    }
     gs_mutex_lock(&gs_heap.lock);
     gs_pagealloc_free(&gs_heap.pages, s->start, s->npages);
     atomic_fetch_sub_explicit(&gs_heap.heap_inuse, s->npages << GS_PAGE_SHIFT, memory_order_relaxed);
     if (gs_dbg.scavenger == GS_SCAV_EAGER) gs_scavenge_range_locked(s->start, s->npages);
-    else if (gs_dbg.scavenger == GS_SCAV_BACKGROUND) gs_scavenger_note_free_locked();
+    else if (gs_dbg.scavenger == GS_SCAV_BACKGROUND) gs_scavenger_note_free();
     span_struct_free_locked(s, p);
     gs_mutex_unlock(&gs_heap.lock);
 }

@@ -5,6 +5,13 @@
  * lowest free page) under the heap lock, and then serves span allocations of
  * fewer than 16 pages from it without any lock: a 64-bit free bitmap and a
  * 64-bit scavenged bitmap.  Flushing returns the still-free pages.
+ *
+ * Departure from Go: the cache also takes back the pages of a span its P
+ * frees when they lie in its block (or when it is empty, adopting the span's
+ * block), so that a program that frees and allocates a large object in turn
+ * reuses the same pages without the heap lock and the page allocator's
+ * summary updates.  Go pays those on each cycle (its large objects die only
+ * at GC, far less often than explicit frees).
  */
 #include "runtime.h"
 
@@ -39,6 +46,19 @@ uintptr_t gs_pagecache_alloc(gs_pagecache *c, uintptr_t npages, uintptr_t *scav)
     c->cache &= ~mask;
     c->scav &= ~mask;
     return c->base + ((uintptr_t)i << GS_PAGE_SHIFT);
+}
+
+bool gs_pagecache_free(gs_pagecache *c, uintptr_t base, uintptr_t npages) {
+    uintptr_t block = base & ~((GS_PAGE_CACHE_PAGES << GS_PAGE_SHIFT) - 1);
+    uintptr_t first = (base - block) >> GS_PAGE_SHIFT;
+    if (first + npages > GS_PAGE_CACHE_PAGES) return false;
+    if (c->base != block) {
+        if (c->cache) return false;
+        c->base = block;
+        c->scav = 0;
+    }
+    c->cache |= (npages == 64 ? ~(uint64_t)0 : (((uint64_t)1 << npages) - 1)) << first;
+    return true;
 }
 
 /* Give the cache's free pages back to the heap (heap lock held). */

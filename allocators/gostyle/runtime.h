@@ -181,7 +181,15 @@ typedef struct gs_mcentral {
 
 gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) GS_HIDDEN;
 gs_mspan *gs_mcentral_refill(gs_p *p, int sizeclass) GS_HIDDEN;
-void gs_mcentral_free_remote(gs_mspan *s, uint32_t idx) GS_HIDDEN;
+void gs_mcentral_unpark(gs_mspan *s) GS_HIDDEN;
+/* A free into a span that the freeing thread does not cache: atomic OR into
+ * `freed`; the first free into a parked full span queues it (mcentral.c's
+ * park_full re-checks after publishing the state; both sides seq_cst). */
+static inline void gs_mcentral_free_remote(gs_mspan *s, uint32_t idx) {
+    atomic_fetch_or_explicit(&s->freed[idx / 64], (uint64_t)1 << (idx % 64), memory_order_seq_cst);
+    if (GS_UNLIKELY(atomic_load_explicit(&s->state, memory_order_seq_cst) == GS_SPAN_PARKED_FULL))
+        gs_mcentral_unpark(s);
+}
 void *gs_mcentral_alloc_direct(int sizeclass, bool *needzero) GS_HIDDEN;
 
 /* ---- page allocator (mpagealloc.c, mpagecache.c) ------------------------- */
@@ -225,6 +233,9 @@ typedef struct gs_pagecache {
 bool gs_pagecache_refill(gs_pagealloc *pa, gs_pagecache *c) GS_HIDDEN;
 uintptr_t gs_pagecache_alloc(gs_pagecache *c, uintptr_t npages, uintptr_t *scav) GS_HIDDEN;
 void gs_pagecache_flush(gs_pagealloc *pa, gs_pagecache *c) GS_HIDDEN;
+/* Take back a freed span's pages (in use, not released) if they fit the
+ * cache's block; false: they do not, free them to the heap. */
+bool gs_pagecache_free(gs_pagecache *c, uintptr_t base, uintptr_t npages) GS_HIDDEN;
 
 /* ---- P and mcache (proc.c, mcache.c) -------------------------------------- */
 typedef struct gs_freegc_list {
@@ -342,7 +353,7 @@ uintptr_t gs_heap_retained(void) GS_HIDDEN;
  * held on entry and exit (dropped around madvise).  Returns bytes released. */
 uintptr_t gs_scavenge_locked(uintptr_t bytes) GS_HIDDEN;
 void gs_scavenge_range_locked(uintptr_t base, uintptr_t npages) GS_HIDDEN; /* eager mode */
-void gs_scavenger_note_free_locked(void) GS_HIDDEN;
+void gs_scavenger_note_free(void) GS_HIDDEN;
 void gs_scavenger_maybe_start(void) GS_HIDDEN;
 void gs_scavenger_fork_prepare(void) GS_HIDDEN;
 void gs_scavenger_fork_parent(void) GS_HIDDEN;

@@ -192,7 +192,7 @@ void gmp_chan_send(asb_chan *c, const void *ep) {
     gmp_lock(&c->lock);
     if (gmp_chan_send_ready_locked(c, ep)) return;
     G *gp = gmp_getg();
-    gmp_sudog sg = {.g = gp, .elem = (void *)ep, .c = c};
+    gmp_sudog sg = {.g = gp, .elem = (void *)ep};
     gmp_waitq_enqueue(&c->sendq, &sg);
     gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_SEND);
     if (!sg.success) chan_panic("send on closed channel");
@@ -203,7 +203,7 @@ bool gmp_chan_recv(asb_chan *c, void *ep) {
     gmp_lock(&c->lock);
     if (gmp_chan_recv_ready_locked(c, ep, &ok)) return ok;
     G *gp = gmp_getg();
-    gmp_sudog sg = {.g = gp, .elem = ep, .c = c};
+    gmp_sudog sg = {.g = gp, .elem = ep};
     gmp_waitq_enqueue(&c->recvq, &sg);
     gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_RECV);
     return sg.success;
@@ -219,12 +219,12 @@ bool gmp_chan_trysend(asb_chan *c, const void *ep) {
     return false;
 }
 
-/* Non-blocking receive: *selected says whether a value (or close) was taken. */
-bool gmp_chan_tryrecv(asb_chan *c, void *ep, bool *ok, bool *selected) {
+/* Non-blocking receive: true if a value (or the close) was taken. */
+bool gmp_chan_tryrecv(asb_chan *c, void *ep, bool *ok) {
     gmp_lock(&c->lock);
-    *selected = gmp_chan_recv_ready_locked(c, ep, ok);
-    if (!*selected) gmp_unlock(&c->lock);
-    return *selected;
+    if (gmp_chan_recv_ready_locked(c, ep, ok)) return true;
+    gmp_unlock(&c->lock);
+    return false;
 }
 
 void gmp_chan_close(asb_chan *c) {

@@ -23,7 +23,7 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-void gmp_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns) {
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns) {
     struct timespec ts, *tsp = NULL;
     if (ns >= 0) {
         ts.tv_sec = ns / 1000000000;
@@ -33,7 +33,7 @@ void gmp_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns) {
     syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
 }
 
-void gmp_futex_wake(_Atomic uint32_t *addr, int n) {
+static void futex_wake(_Atomic uint32_t *addr, int n) {
     syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
 }
 
@@ -72,24 +72,24 @@ void gmp_lock(gmp_mutex *l) {
         v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING, memory_order_acquire);
         if (v == MUTEX_UNLOCKED) return;
         wait = MUTEX_SLEEPING;
-        gmp_futex_wait(&l->key, MUTEX_SLEEPING, -1);
+        futex_wait(&l->key, MUTEX_SLEEPING, -1);
     }
 }
 
 void gmp_unlock(gmp_mutex *l) {
     uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_UNLOCKED, memory_order_release);
-    if (v == MUTEX_SLEEPING) gmp_futex_wake(&l->key, 1);
+    if (v == MUTEX_SLEEPING) futex_wake(&l->key, 1);
 }
 
 void gmp_noteclear(gmp_note *n) { relaxed_store(&n->key, 0); }
 
 void gmp_notewakeup(gmp_note *n) {
     atomic_exchange_explicit(&n->key, 1, memory_order_release);
-    gmp_futex_wake(&n->key, 1);
+    futex_wake(&n->key, 1);
 }
 
 void gmp_notesleep(gmp_note *n) {
-    while (acquire_load(&n->key) == 0) gmp_futex_wait(&n->key, 0, -1);
+    while (acquire_load(&n->key) == 0) futex_wait(&n->key, 0, -1);
 }
 
 bool gmp_notetsleep(gmp_note *n, int64_t ns) {
@@ -97,7 +97,7 @@ bool gmp_notetsleep(gmp_note *n, int64_t ns) {
     while (acquire_load(&n->key) == 0) {
         int64_t left = deadline - gmp_nanotime();
         if (left <= 0) return false;
-        gmp_futex_wait(&n->key, 0, left);
+        futex_wait(&n->key, 0, left);
     }
     return true;
 }

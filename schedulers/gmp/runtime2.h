@@ -46,8 +46,6 @@ void gmp_notesleep(gmp_note *n);
 bool gmp_notetsleep(gmp_note *n, int64_t ns); /* false: timed out */
 void gmp_notewakeup(gmp_note *n);
 void gmp_noteclear(gmp_note *n);
-void gmp_futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns);
-void gmp_futex_wake(_Atomic uint32_t *addr, int n);
 
 /* G states: the values of Go's _Gidle … _Gdead. */
 enum gmp_gstatus {
@@ -104,8 +102,6 @@ typedef struct gmp_sudog {
     void *elem;        /* data element (may point to a stack) */
     bool is_select;
     bool success;      /* woken by a value (true) or by close (false) */
-    struct gmp_sudog *waitlink; /* G.waiting list (select) */
-    asb_chan *c;
 } gmp_sudog;
 typedef struct gmp_waitq {
     gmp_sudog *first, *last;
@@ -293,7 +289,7 @@ asb_chan *gmp_chan_make(size_t elemsize, size_t cap);
 void gmp_chan_send(asb_chan *c, const void *elem);
 bool gmp_chan_recv(asb_chan *c, void *elem);
 bool gmp_chan_trysend(asb_chan *c, const void *elem); /* select with default, one case */
-bool gmp_chan_tryrecv(asb_chan *c, void *elem, bool *ok, bool *selected);
+bool gmp_chan_tryrecv(asb_chan *c, void *elem, bool *ok);
 void gmp_chan_close(asb_chan *c);
 void gmp_chan_free(asb_chan *c);
 void gmp_chan_lock(asb_chan *c);

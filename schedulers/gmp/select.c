@@ -71,9 +71,7 @@ int gmp_select(asb_select_case *cases, int n, bool has_default) {
     if (n == 1 && has_default) {
         asb_select_case *sc = &cases[0];
         if (sc->dir == ASB_SELECT_SEND) return gmp_chan_trysend(sc->chan, sc->elem) ? 0 : -1;
-        bool selected;
-        gmp_chan_tryrecv(sc->chan, sc->elem, &sc->ok, &selected);
-        return selected ? 0 : -1;
+        return gmp_chan_tryrecv(sc->chan, sc->elem, &sc->ok) ? 0 : -1;
     }
     if (n > UINT16_MAX) abort();
 
@@ -138,7 +136,7 @@ int gmp_select(asb_select_case *cases, int n, bool has_default) {
     for (int k = 0; k < n; k++) {
         int i = lockorder[k];
         gmp_sudog *sg = &sgs[i];
-        *sg = (gmp_sudog){.g = gp, .elem = cases[i].elem, .is_select = true, .c = cases[i].chan};
+        *sg = (gmp_sudog){.g = gp, .elem = cases[i].elem, .is_select = true};
         gmp_chan_enqueue(cases[i].chan, sg, cases[i].dir == ASB_SELECT_SEND);
     }
     select_park sp = {cases, lockorder, n};

@@ -9,8 +9,11 @@
  *
  * One op = one thread's calloc + swap + free.  Objects travel as bare
  * pointers, so each carries word 0 = a serial and its last word = a hash of
- * it, checked before the free; a sum over the serials allocated minus those
- * freed must come back to zero at the end.
+ * it, checked before the free; a live flag per serial catches one block
+ * handed to two live objects (both then carry the second serial, and the
+ * second free finds its flag already cleared) before the double free can
+ * crash; a sum over the serials allocated minus those freed must come back
+ * to zero at the end.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -27,6 +30,8 @@ typedef struct mleak_shared {
     asb_ctx *ctx;
     _Atomic(uint64_t *) slots[MLEAK_SLOTS];
     atomic_uint_fast64_t balance; /* sum of awl_mix(serial) of live objects, mod 2^64 */
+    atomic_uchar *live;           /* per serial: allocated and not yet freed */
+    uint64_t nserials;
 } mleak_shared;
 
 typedef struct mleak_thread {
@@ -37,9 +42,12 @@ typedef struct mleak_thread {
 
 static int mleak_free(mleak_shared *sh, uint64_t *p, const char *who) {
     if (!p) return ASB_OK;
-    if (p[OBJECT_WORDS - 1] != awl_mix(p[0]))
+    if (p[OBJECT_WORDS - 1] != awl_mix(p[0]) || p[0] == 0 || p[0] > sh->nserials)
         return asb_verify_fail(sh->ctx, "mleak: object %p (serial %llu) freed by %s: cookie overwritten while live",
                                (void *)p, (unsigned long long)p[0], who);
+    if (!atomic_exchange(&sh->live[p[0]], 0))
+        return asb_verify_fail(sh->ctx, "mleak: object %p (serial %llu) freed by %s is already freed: the allocator "
+                               "gave one block to two live objects", (void *)p, (unsigned long long)p[0], who);
     atomic_fetch_sub(&sh->balance, awl_mix(p[0]));
     free(p);
     return ASB_OK;
@@ -62,6 +70,7 @@ static void *mleak_thread_main(void *arg) {
     p[0] = t->serial;
     p[OBJECT_WORDS - 1] = awl_mix(t->serial);
     atomic_fetch_add(&sh->balance, awl_mix(t->serial));
+    atomic_store(&sh->live[t->serial], 1);
     size_t slot = (size_t)(awl_mix(t->serial ^ asb_seed(sh->ctx)) % MLEAK_SLOTS);
     t->status = mleak_free(sh, atomic_exchange(&sh->slots[slot], p), "a worker thread");
     asb_count(sh->ctx, 1, 1, OBJECT_BYTES);
@@ -73,12 +82,16 @@ static int mleak_run(asb_ctx *ctx) {
     if (rounds < 0 || per_round < 1) return asb_fail(ctx, ASB_USAGE, "mleak: need iter >= 0 and per_round >= 1");
     mleak_shared *sh = calloc(1, sizeof *sh);
     mleak_thread *threads = calloc((size_t)per_round, sizeof *threads);
-    if (!sh || !threads) {
+    atomic_uchar *live = calloc((size_t)(rounds * per_round + 1), sizeof *live);
+    if (!sh || !threads || !live) {
         free(sh);
         free(threads);
+        free(live);
         return asb_fail(ctx, ASB_ERROR, "mleak: out of memory");
     }
     sh->ctx = ctx;
+    sh->live = live;
+    sh->nserials = (uint64_t)(rounds * per_round);
     int status = ASB_OK;
     asb_timer_start(ctx);
     for (int64_t r = 0; r < rounds && status == ASB_OK; r++) {
@@ -95,6 +108,7 @@ static int mleak_run(asb_ctx *ctx) {
         status = asb_verify_fail(ctx, "mleak: serials freed do not sum to those allocated (difference %#llx): "
                                       "a live object was overwritten by another",
                                  (unsigned long long)atomic_load(&sh->balance));
+    free(live);
     free(sh);
     free(threads);
     return status;
