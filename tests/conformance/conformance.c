@@ -279,6 +279,52 @@ static bool test_cross_thread_free(void) {
     return true;
 }
 
+static long rss_kb(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Freed memory is reused: after a few cycles of allocating and freeing
+ * 128 MiB (allocators may cache freed memory up to a bound: tbbmalloc settles
+ * near 145 MiB here, jemalloc's time-based purging swings by ~90 MiB), four
+ * more cycles must not grow RSS by 192 MiB — a leaking allocator grows by
+ * 512 MiB in them.  ASan's quarantine holds freed
+ * memory on purpose, so under ASan this test only runs the cycles. */
+static bool test_memory_reuse(void) {
+    enum { CYCLES = 8, TOTAL = 128 << 20, MAX_BLOCKS = TOTAL / 1024 };
+    unsigned char **blocks = malloc(MAX_BLOCKS * sizeof *blocks);
+    CHECK(blocks, "out of memory");
+    long settled = 0;
+    uint64_t x = 2463534242u;
+    for (int cycle = 0; cycle < CYCLES; cycle++) {
+        size_t n = 0, bytes = 0;
+        while (bytes < TOTAL && n < MAX_BLOCKS) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t size = 1024 + x % (64 << 10);
+            blocks[n] = malloc(size);
+            CHECK(blocks[n], "malloc(%zu) returned NULL in cycle %d", size, cycle);
+            memset(blocks[n], cycle + 1, size);
+            bytes += size;
+            n++;
+        }
+        for (size_t i = 0; i < n; i++) free(blocks[i]);
+        long rss = rss_kb();
+        if (cycle == CYCLES / 2 - 1) settled = rss;
+#ifndef __SANITIZE_ADDRESS__
+        CHECK(cycle < CYCLES / 2 || rss - settled < 192 << 10,
+              "RSS grew by %ld KiB over %d cycles of allocating and freeing 128 MiB: freed memory is not reused",
+              rss - settled, cycle - CYCLES / 2 + 1);
+#endif
+    }
+    free(blocks);
+    return true;
+}
+
 static const struct {
     const char *name;
     bool (*fn)(void);
@@ -288,7 +334,7 @@ static const struct {
     {"calloc", test_calloc},
     {"realloc", test_realloc},             {"free_null", test_free_null},
     {"usable_size", test_usable_size},     {"no_overlap", test_no_overlap},
-    {"cross_thread_free", test_cross_thread_free},
+    {"cross_thread_free", test_cross_thread_free}, {"memory_reuse", test_memory_reuse},
 };
 
 /* Deviations of third-party allocators that this suite found and that are
