@@ -17,7 +17,7 @@
 
 static const asb_sched *S;
 static int procs = 1;
-static const char *opts = "";
+static const char *opts; /* NULL: the scheduler reads GMPDEBUG */
 static bool print_stats;
 
 static void print_stat(void *cookie, const char *key, double value) {

@@ -101,7 +101,12 @@ enum gs_span_state {
 };
 
 typedef struct gs_mspan {
-    /* Fields read by the allocation fast path come first. */
+    /* The first cache line holds what malloc's and free's fast paths touch:
+     * the allocation fields, the fields free() reads, and the first 128 bits
+     * of `freed` (every slot of a span of up to 128 objects), so that a free
+     * into a span not cached by its P touches one line of the span, not two.
+     * free() from other threads already reads this line while the owner
+     * writes it, so the bits add no new line to share. */
     uint64_t alloc_cache;      /* ~alloc_bits from freeindex, shifted (allocCache) */
     uint32_t freeindex;        /* slots below it are allocated */
     uint32_t nelems;
@@ -113,14 +118,15 @@ typedef struct gs_mspan {
     uint8_t needzero;          /* memory may be dirty */
     _Atomic uint8_t state;     /* enum gs_span_state */
     _Atomic(void *) cached_by; /* the gs_p (or gs_mcentral) caching it */
+    /* Frees by any thread but the one whose P caches the span: atomic OR (the
+     * mirror of gcmarkBits). */
+    _Atomic uint64_t freed[GS_SPAN_BITMAP_WORDS];
+    /* Frees by the thread whose P caches the span: plain stores. */
+    uint64_t local_freed[GS_SPAN_BITMAP_WORDS];
+    uint64_t alloc_bits[GS_SPAN_BITMAP_WORDS];
     uintptr_t npages;
     uintptr_t limit;           /* end of the last object */
     struct gs_mspan *next;     /* free-struct list link */
-    uint64_t alloc_bits[GS_SPAN_BITMAP_WORDS];
-    /* Frees by the thread whose P caches the span: plain stores. */
-    uint64_t local_freed[GS_SPAN_BITMAP_WORDS];
-    /* Frees by any other thread: atomic OR (the mirror of gcmarkBits). */
-    _Atomic uint64_t freed[GS_SPAN_BITMAP_WORDS];
 } __attribute__((aligned(GS_CACHELINE))) gs_mspan; /* no false sharing between spans */
 
 void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t npages) GS_HIDDEN;
