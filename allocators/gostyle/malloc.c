@@ -111,21 +111,21 @@ static inline int small_class(size_t n) {
 }
 
 /* Go's nextFreeFast: the next free slot of the cached span from allocCache,
- * or NULL at a 64-slot boundary or when the span is exhausted.  P entered. */
+ * or NULL when allocCache has no free slot left.  Unlike Go's, it reloads
+ * allocCache itself at a 64-slot boundary, and it needs no bound check:
+ * allocBits marks the slots past nelems allocated (mspan.c).  P entered. */
 static inline void *next_free_fast(gs_mspan *s) {
     uint64_t cache = s->alloc_cache;
-    if (GS_LIKELY(cache != 0)) {
-        uint32_t bit = (uint32_t)__builtin_ctzll(cache);
-        uint32_t idx = s->freeindex + bit;
-        uint32_t next = idx + 1;
-        if (GS_LIKELY(idx < s->nelems) && GS_LIKELY(next % 64 != 0 || next == s->nelems)) {
-            s->alloc_cache = (cache >> bit) >> 1;
-            s->freeindex = next;
-            s->alloc_count++;
-            return (void *)(s->start + (uintptr_t)idx * s->elemsize);
-        }
-    }
-    return NULL;
+    if (GS_UNLIKELY(cache == 0)) return NULL;
+    uint32_t bit = (uint32_t)__builtin_ctzll(cache);
+    uint32_t idx = s->freeindex + bit;
+    uint32_t next = idx + 1;
+    cache = (cache >> bit) >> 1; /* a shift by 64 would be undefined */
+    if (GS_UNLIKELY(next % 64 == 0)) cache = next < s->nelems ? ~s->alloc_bits[next / 64] : 0;
+    s->alloc_cache = cache;
+    s->freeindex = next;
+    s->alloc_count++;
+    return (void *)(s->start + (uintptr_t)idx * s->elemsize);
 }
 
 /* freegc mode: pop the P's LIFO of freed objects of this class.  P entered. */

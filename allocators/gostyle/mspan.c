@@ -21,6 +21,9 @@ void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t np
     s->freeindex = 0;
     s->alloc_count = 0;
     memset(s->alloc_bits, 0, sizeof s->alloc_bits);
+    /* The bits past the last object read as allocated, so that allocCache
+     * never offers a slot beyond nelems (malloc's fast path relies on it). */
+    if (s->nelems % 64) s->alloc_bits[s->nelems / 64] = ~(uint64_t)0 << (s->nelems % 64);
     memset(s->local_freed, 0, sizeof s->local_freed);
     for (int w = 0; w < GS_SPAN_BITMAP_WORDS; w++) atomic_init(&s->freed[w], 0);
     gs_span_refill_alloc_cache(s, 0);

@@ -1,19 +1,19 @@
 /*
  * stack.c — G stacks: fixed-size mmap stacks, lazily committed by the kernel,
  * with a PROT_NONE guard page below each, handed out through a per-P stack
- * cache backed by a global pool.  Follows the stackalloc/stackfree/stackcache
- * parts of Go's runtime/stack.go.
+ * cache backed by a global pool.  Follows the stackalloc/stackcache parts of
+ * Go's runtime/stack.go.
  *
  * Departure from Go: Go starts goroutines on 2 KiB stacks and grows them by
  * copying (it knows every pointer into a stack); C cannot move a stack, so
  * each G gets GMP_STACK_SIZE bytes of address space of which only the touched
- * pages cost memory.  Stacks are carved from slabs of STACKS_PER_SLAB.  A
- * G keeps its stack for life (Go keeps standard-size stacks on free Gs too),
- * and its G structure lives at the top of that stack, so the stacks return
- * to the kernel only when run() ends.  A
- * guard page costs a kernel VMA, and Linux allows ~65530 per process, so only
- * the first MAX_GUARDED stacks get one; the rest (a million-G run) are
- * unguarded and the count is reported as the stat `stack_guards`.
+ * pages cost memory.  Stacks are carved from slabs of STACKS_PER_SLAB.  A G
+ * keeps its stack for life (Go keeps standard-size stacks on free Gs too), and
+ * its G structure lives at the top of that stack, so stacks go back to the
+ * kernel only when run() ends.  A guard page costs a kernel VMA, and Linux
+ * allows ~65530 per process, so only the first MAX_GUARDED stacks get one;
+ * the rest (a million-G run) are unguarded; the count is the stat
+ * `stack_guards`.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
