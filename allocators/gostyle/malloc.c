@@ -157,11 +157,11 @@ static void *alloc_small_p(gs_p *p, int sc, bool *needzero) {
 /* The current thread's P, entered, or NULL (then the caller uses the
  * mcentral locks). */
 static gs_p *enter_any_p(void) {
-    gs_p *p = gs_tls_p;
-    if (p && gs_p_enter(p, gs_tls_m)) return p;
+    gs_p *p = gs_tls.p;
+    if (p && gs_p_enter(p, gs_tls.m)) return p;
     p = gs_acquire_p();
-    if (p && gs_p_enter(p, gs_tls_m)) return p;
-    gs_tls_p = NULL;
+    if (p && gs_p_enter(p, gs_tls.m)) return p;
+    gs_tls.p = NULL;
     return NULL;
 }
 
@@ -192,7 +192,7 @@ static __attribute__((noinline)) void *alloc_slow(size_t n, int sc, size_t align
     } else {
         v = alloc_large(n, p, &needzero, align);
     }
-    if (p) gs_p_leave(gs_tls_m);
+    if (p) gs_p_leave(gs_tls.m);
     if (!v) {
         errno = ENOMEM;
         return NULL;
@@ -219,10 +219,10 @@ static __attribute__((noinline)) void *alloc_next_free(gs_p *p, gs_m *m, int sc,
 
 /* malloc and calloc: the fast path is a leaf (no call, no stack frame). */
 static inline void *alloc(size_t n, bool zero) {
-    gs_p *p = gs_tls_p;
+    gs_p *p = gs_tls.p;
     if (GS_LIKELY(p != NULL && n <= GS_SMALL_SIZE_MAX)) {
         int sc = class16[(n + 15) >> 4];
-        gs_m *m = gs_tls_m;
+        gs_m *m = gs_tls.m;
         if (GS_LIKELY(gs_p_enter(p, m))) {
             void *v;
             bool needzero = true;
@@ -230,8 +230,8 @@ static inline void *alloc(size_t n, bool zero) {
                 gs_p_leave(m);
             } else {
                 gs_mspan *s = p->alloc[sc];
+                if (GS_UNLIKELY(s->alloc_cache == 0)) return alloc_next_free(p, m, sc, zero);
                 v = next_free_fast(s);
-                if (GS_UNLIKELY(!v)) return alloc_next_free(p, m, sc, zero);
                 needzero = s->needzero;
                 gs_p_leave(m);
             }
@@ -254,8 +254,8 @@ GS_PUBLIC void *GS_PUBLIC_NAME(calloc)(size_t count, size_t size) {
 }
 
 static void free_large(gs_mspan *s) {
-    gs_p *p = gs_tls_p;
-    gs_m *m = gs_tls_m;
+    gs_p *p = gs_tls.p;
+    gs_m *m = gs_tls.m;
     if (p && gs_p_enter(p, m)) {
         gs_heap_free_span(s, p);
         gs_p_leave(m);
@@ -273,8 +273,8 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
         free_large(s);
         return;
     }
-    gs_p *p = gs_tls_p;
-    gs_m *m = gs_tls_m;
+    gs_p *p = gs_tls.p;
+    gs_m *m = gs_tls.m;
     if (GS_UNLIKELY(gs_dbg.freegc) && p && gs_p_enter(p, m)) {
         unsigned sc = s->sizeclass;
         gs_freegc_list *l = &p->freegc[sc];

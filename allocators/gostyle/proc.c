@@ -32,8 +32,7 @@
 
 gs_p *gs_allp;
 bool gs_membarrier_ok;
-__thread gs_p *gs_tls_p __attribute__((tls_model("initial-exec")));
-__thread gs_m *gs_tls_m __attribute__((tls_model("initial-exec")));
+__thread gs_tls_state gs_tls __attribute__((tls_model("initial-exec")));
 
 enum { THREAD_FRESH, THREAD_REGISTERED, THREAD_EXITED };
 static __thread uint8_t tls_state __attribute__((tls_model("initial-exec")));
@@ -97,32 +96,32 @@ static void wait_not_in_use(gs_m *m) {
 }
 
 static gs_p *take_over(gs_p *p, gs_m *old) {
-    if (!atomic_compare_exchange_strong(&p->owner, &old, gs_tls_m)) return NULL;
+    if (!atomic_compare_exchange_strong(&p->owner, &old, gs_tls.m)) return NULL;
     full_barrier_on_all_threads();
     wait_not_in_use(old);
-    gs_tls_p = p;
+    gs_tls.p = p;
     return p;
 }
 
 gs_p *gs_acquire_p(void) {
-    gs_tls_p = NULL;
+    gs_tls.p = NULL;
     if (!gs_dbg.mcache || tls_state == THREAD_EXITED) return NULL;
     if (tls_state == THREAD_FRESH) {
         tls_state = THREAD_REGISTERED;
-        gs_tls_m = m_alloc();
+        gs_tls.m = m_alloc();
         /* May allocate (keys past the first 32); the nested call finds the
          * state registered and binds a P itself. */
-        pthread_setspecific(exit_key, gs_tls_m);
-        if (gs_tls_p) return gs_tls_p;
+        pthread_setspecific(exit_key, gs_tls.m);
+        if (gs_tls.p) return gs_tls.p;
     }
     int n = gs_dbg.procs;
-    int start = (int)(((uintptr_t)gs_tls_m / sizeof(gs_m)) % (uintptr_t)n);
+    int start = (int)(((uintptr_t)gs_tls.m / sizeof(gs_m)) % (uintptr_t)n);
     for (int i = 0; i < n; i++) {
         gs_p *p = &gs_allp[(start + i) % n];
         gs_m *none = NULL;
         if (!atomic_load_explicit(&p->owner, memory_order_relaxed) &&
-            atomic_compare_exchange_strong(&p->owner, &none, gs_tls_m)) {
-            gs_tls_p = p;
+            atomic_compare_exchange_strong(&p->owner, &none, gs_tls.m)) {
+            gs_tls.p = p;
             return p;
         }
     }
@@ -147,13 +146,13 @@ gs_p *gs_acquire_p(void) {
  * locks. */
 void gs_thread_exit(void *arg) {
     gs_m *m = arg;
-    gs_tls_p = NULL;
+    gs_tls.p = NULL;
     tls_state = THREAD_EXITED;
     for (int i = 0; i < gs_dbg.procs; i++) {
         gs_m *me = m;
         atomic_compare_exchange_strong(&gs_allp[i].owner, &me, NULL);
     }
-    gs_tls_m = NULL;
+    gs_tls.m = NULL;
     m_free(m);
 }
 
@@ -166,7 +165,7 @@ void gs_seize_all_ps(void) {
         seized_from[i] = NULL;
         for (;;) {
             gs_m *owner = atomic_load_explicit(&p->owner, memory_order_relaxed);
-            if (owner && owner == gs_tls_m) break;
+            if (owner && owner == gs_tls.m) break;
             if (atomic_compare_exchange_strong(&p->owner, &owner, &seized_m)) {
                 seized_from[i] = owner;
                 break;

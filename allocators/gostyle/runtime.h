@@ -272,9 +272,13 @@ extern gs_p *gs_allp GS_HIDDEN;
 extern gs_mspan gs_empty_span GS_HIDDEN;  /* emptymspan: placeholder in mcache.alloc */
 extern bool gs_membarrier_ok GS_HIDDEN;
 
-/* Thread state kept in initial-exec TLS. */
-extern __thread gs_p *gs_tls_p __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
-extern __thread gs_m *gs_tls_m __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
+/* Thread state kept in initial-exec TLS, in one variable so that malloc and
+ * free find both with one TLS offset. */
+typedef struct gs_tls_state {
+    gs_p *p;  /* the P bound to this thread, or NULL */
+    gs_m *m;  /* this thread's M, once registered */
+} gs_tls_state;
+extern __thread gs_tls_state gs_tls __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
 
 void gs_procs_init(void) GS_HIDDEN;
 gs_p *gs_acquire_p(void) GS_HIDDEN;        /* bind a P to this thread, or NULL */

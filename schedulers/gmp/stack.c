@@ -38,7 +38,7 @@ static struct {
     gmp_mutex lock;
     char *free;
     slab *slabs;
-    size_t guarded;
+    _Atomic size_t guarded;
 } pool;
 
 static char **free_link(char *lo) { return (char **)(lo + GMP_STACK_SIZE - sizeof(char *)); }
@@ -61,9 +61,7 @@ static bool pool_grow(void) {
     s->next = pool.slabs;
     pool.slabs = s;
     for (int i = STACKS_PER_SLAB - 1; i >= 0; i--) {
-        char *slot = (char *)base + (size_t)i * SLOT_SIZE;
-        if (pool.guarded < MAX_GUARDED && mprotect(slot, GUARD, PROT_NONE) == 0) pool.guarded++;
-        char *lo = slot + GUARD;
+        char *lo = (char *)base + (size_t)i * SLOT_SIZE + GUARD;
         *free_link(lo) = pool.free;
         pool.free = lo;
     }
@@ -82,22 +80,32 @@ static void stackcache_refill(P *pp) {
     gmp_unlock(&pool.lock);
 }
 
+/* Stacks are handed out once (their G keeps them), so the guard page is
+ * made here, for stacks actually used, rather than for a whole new slab. */
+static void add_guard(char *lo) {
+    if (atomic_fetch_add_explicit(&pool.guarded, 1, memory_order_relaxed) >= MAX_GUARDED ||
+        mprotect(lo - GUARD, GUARD, PROT_NONE) != 0)
+        atomic_fetch_sub_explicit(&pool.guarded, 1, memory_order_relaxed);
+}
+
 /* pp may be NULL (a spawn from outside the scheduler): use the pool. */
 bool gmp_stackalloc(P *pp, gmp_stack *out) {
     if (pp) {
         if (pp->nstackcache == 0) stackcache_refill(pp);
         if (pp->nstackcache == 0) return false;
         *out = pp->stackcache[--pp->nstackcache];
-        return true;
+    } else {
+        gmp_lock(&pool.lock);
+        bool ok = pool.free || pool_grow();
+        if (ok) {
+            out->lo = pool.free;
+            pool.free = *free_link(out->lo);
+        }
+        gmp_unlock(&pool.lock);
+        if (!ok) return false;
     }
-    gmp_lock(&pool.lock);
-    bool ok = pool.free || pool_grow();
-    if (ok) {
-        out->lo = pool.free;
-        pool.free = *free_link(out->lo);
-    }
-    gmp_unlock(&pool.lock);
-    return ok;
+    add_guard(out->lo);
+    return true;
 }
 
 void gmp_stackpool_destroy(void) {
@@ -108,7 +116,7 @@ void gmp_stackpool_destroy(void) {
         free(s);
     }
     pool.free = NULL;
-    pool.guarded = 0;
+    atomic_store(&pool.guarded, 0);
 }
 
-size_t gmp_stack_guard_count(void) { return pool.guarded; }
+size_t gmp_stack_guard_count(void) { return atomic_load(&pool.guarded); }

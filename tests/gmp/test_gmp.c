@@ -749,6 +749,36 @@ static void test_rerun(void) {
     }
 }
 
+/* A G that overruns its 64 KiB stack hits the guard page (SIGSEGV) instead
+ * of silently writing into its neighbour's stack. */
+static int deep(int n) {
+    volatile char frame[1024];
+    frame[0] = (char)n;
+    if (n == 0) return frame[0];
+    return deep(n - 1) + frame[0];
+}
+
+static void overflow_root(void *p) {
+    (void)p;
+    printf("%d\n", deep(200)); /* ~200 KiB of frames */
+}
+
+static void test_stack_guard(void) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        run(1, NULL, overflow_root, NULL);
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+#if ASB_UCTX_TSAN || ASB_UCTX_ASAN
+    CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0)); /* the sanitizer reports it */
+#else
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+#endif
+}
+
 /* ---- the context switch on its own ---- */
 
 static asb_uctx main_ctx, task_ctx;
@@ -801,6 +831,7 @@ static const struct {
     {"injection", test_injection},
     {"leak-dump", test_leak_and_dump},
     {"rerun", test_rerun},
+    {"stack-guard", test_stack_guard},
 };
 
 int main(int argc, char **argv) {

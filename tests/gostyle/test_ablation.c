@@ -2,10 +2,12 @@
  * Run as `test_ablation MODE` with GOSTYLEDEBUG set by the test definition:
  *   parse       the parser's defaults, values and errors
  *   default     defaults in effect: mcache on, a freed slot is not reused
- *               before its span is swept
+ *               before its span is swept, and is reused once the cached span
+ *               runs out (swept in place)
  *   mcache0     mcache=0: every small allocation takes an mcentral lock
  *   pagecache0  pagecache=0: every small span takes the heap lock
- *   pagecache1  the page cache serves spans without the heap lock
+ *   pagecache1  the page cache serves spans without the heap lock, and takes
+ *               back a freed large object's pages for the next one
  *   eager       scavenger=eager: a freed span is released at once
  *   off         scavenger=off: nothing is released unless asked
  *   background  the background scavenger releases memory by itself
@@ -83,6 +85,25 @@ int main(int argc, char **argv) {
         CHECK(q != p); /* the freed slot waits for the span's next sweep */
         gfree(q);
         CHECK_EQ(stats()->central_locks.acquisitions, 0);
+        /* 1024-byte objects: 8 per span.  Fill the cached span, free half of
+         * it: the allocation that finds the span exhausted sweeps it in place
+         * and hands out one of the freed slots. */
+        void *slots[8];
+        slots[0] = gmalloc(1024);
+        uintptr_t span = (uintptr_t)slots[0] & ~(uintptr_t)(GS_PAGE_SIZE - 1);
+        int n = 1;
+        while (n < 8 && ((uintptr_t)(slots[n] = gmalloc(1024)) & ~(uintptr_t)(GS_PAGE_SIZE - 1)) == span) n++;
+        CHECK(n >= 2);
+        if (n < 8) gfree(slots[n]); /* the first object of the next span */
+        for (int i = 0; i < n; i += 2) gfree(slots[i]);
+        if (n == 8) {
+            void *again = gmalloc(1024);
+            bool reused = false;
+            for (int i = 0; i < n; i += 2) reused |= again == slots[i];
+            CHECK(reused);
+            gfree(again);
+        }
+        for (int i = 1; i < n; i += 2) gfree(slots[i]);
     } else if (!strcmp(mode, "mcache0")) {
         CHECK(!set->mcache);
         uint64_t before = stats()->central_locks.acquisitions;
@@ -96,6 +117,17 @@ int main(int argc, char **argv) {
     } else if (!strcmp(mode, "pagecache1")) {
         CHECK(set->pagecache);
         CHECK(heap_locks_for_spans(200, keep) <= 200 / 64 + 4);
+        /* A freed 64 KiB object's pages go back to the P's page cache: the
+         * next one gets them again, without the heap lock. */
+        void *big = gmalloc(65536);
+        gfree(big);
+        uint64_t before = stats()->heap_lock.acquisitions;
+        for (int i = 0; i < 100; i++) {
+            void *again = gmalloc(65536);
+            CHECK(again == big);
+            gfree(again);
+        }
+        CHECK_EQ(stats()->heap_lock.acquisitions, before);
     } else if (!strcmp(mode, "eager")) {
         CHECK_EQ(set->scavenger, 2);
         void *big = gmalloc(4 << 20);

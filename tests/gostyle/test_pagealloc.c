@@ -123,6 +123,20 @@ int main(void) {
     gs_pagecache_flush(pa, &pc);
     CHECK_EQ(pc.cache, 0);
     CHECK_EQ(gs_pagealloc_find(pa, 1), base + 9 * GS_PAGE_SIZE);
+
+    /* Freeing a span into the page cache: an empty cache adopts the span's
+     * block; a span outside the block or across its end is refused. */
+    CHECK_EQ(gs_pagealloc_alloc(pa, 3, &scav), base + 9 * GS_PAGE_SIZE);
+    CHECK(gs_pagecache_free(&pc, base + 9 * GS_PAGE_SIZE, 3));
+    CHECK_EQ(pc.base, base);
+    CHECK_EQ(pc.cache, (uint64_t)7 << 9);
+    CHECK(!gs_pagecache_free(&pc, base + 64 * GS_PAGE_SIZE, 1));
+    CHECK(!gs_pagecache_free(&pc, base + 62 * GS_PAGE_SIZE, 4));
+    CHECK_EQ(gs_pagecache_alloc(&pc, 3, &scav), base + 9 * GS_PAGE_SIZE);
+    CHECK_EQ(scav, 0);
+    CHECK(gs_pagecache_free(&pc, base + 9 * GS_PAGE_SIZE, 3));
+    gs_pagecache_flush(pa, &pc);
+    CHECK_EQ(gs_pagealloc_find(pa, 1), base + 9 * GS_PAGE_SIZE);
     gs_mutex_unlock(&gs_heap.lock);
     puts("pagealloc: ok");
     return 0;

@@ -9,8 +9,9 @@
 #include "../workload.h"
 
 /* Run root(arg) under the context's scheduler with nprocs processors, timing
- * the whole run.  Returns ASB_OK or ASB_ERROR (the scheduler could not
- * start). */
+ * the root task from its first instruction to its return (not the
+ * scheduler's start and stop).  Returns ASB_OK or ASB_ERROR (the scheduler
+ * could not start). */
 int sw_run(asb_ctx *ctx, int nprocs, asb_task_fn root, void *arg);
 
 /* spawn(), aborting the worker with a message when the scheduler cannot
