@@ -1105,7 +1105,18 @@ static bool chart_timeline(const recipe *r, const char *dir) {
     return ok;
 }
 
-static void write_report(recipe *r, const char *dir, bool quick, const char *cmdline) {
+/* 1-minute load average: other work on the machine makes the medians noisy. */
+static double load_average(void) {
+    double load = NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1) load = NAN;
+        fclose(f);
+    }
+    return load;
+}
+
+static void write_report(recipe *r, const char *dir, bool quick, const char *cmdline, double load_before) {
     char *inputs_text = NULL;
     size_t inputs_len = 0;
     FILE *inputs = open_memstream(&inputs_text, &inputs_len);
@@ -1129,6 +1140,8 @@ static void write_report(recipe *r, const char *dir, bool quick, const char *cmd
     char *revision = git_revision(r, dir);
     if (revision) fprintf(f, "- Source revision: %s\n", revision);
     free(revision);
+    fprintf(f, "- Load average (1 min) when the runs started: %.2f, when they ended: %.2f\n", load_before,
+            load_average());
     fprintf(f, "- Date: %s\n- Command: `%s`\n- Form: %s\n\n", when, cmdline,
             quick ? "**quick** (reduced sizes and repetitions: a smoke test, verdicts only indicative)"
                   : "standard");
@@ -1193,8 +1206,9 @@ static void write_report(recipe *r, const char *dir, bool quick, const char *cmd
 static void reproduce_one(recipe *r, const char *dir, bool quick, const char *cmdline) {
     if (asb_mkdirs(dir) != 0) asb_die_usage("cannot create output folder %s: %s", dir, strerror(errno));
     clear_recipe_env(r);
+    double load_before = load_average();
     for (int i = 0; i < r->nvariants; i++) run_variant(r, &r->variants[i], quick, dir);
-    write_report(r, dir, quick, cmdline);
+    write_report(r, dir, quick, cmdline, load_before);
 }
 
 /* DIR/index.md for `reproduce all`: one line per check of every recipe. */

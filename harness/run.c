@@ -358,10 +358,13 @@ static void run_once(const asb_cell *c, const run_env *env, const char *timeline
     stream out = {.fd = results[0]}, err = {.fd = errors[0], .echo = true};
     bool exited = false, timed_out = false, killed = false;
     int wstatus = 0;
+    /* The first sample comes after 1 ms, so that even a run shorter than the
+     * interval has a timeline; then one every sample_ms. */
+    int wait_ms = 1;
     while (!exited) {
         struct pollfd pfd[2] = {{.fd = out.fd, .events = POLLIN}, {.fd = err.fd, .events = POLLIN}};
-        if (out.eof && err.eof) usleep((useconds_t)m->sample_ms * 1000);
-        else if (poll(pfd + out.eof, (nfds_t)(2 - out.eof - err.eof), m->sample_ms) > 0) {
+        if (out.eof && err.eof) usleep((useconds_t)wait_ms * 1000);
+        else if (poll(pfd + out.eof, (nfds_t)(2 - out.eof - err.eof), wait_ms) > 0) {
             if (!out.eof && pfd[0].revents) stream_read(&out);
             if (!err.eof && pfd[1].revents) stream_read(&err);
         }
@@ -370,6 +373,7 @@ static void run_once(const asb_cell *c, const run_env *env, const char *timeline
             /* 0 once the worker has exited and awaits wait4(): not a sample */
             if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (now_s() - t0) * 1000, rss);
         }
+        wait_ms = m->sample_ms;
         pid_t w = wait4(pid, &wstatus, WNOHANG, &r->ru);
         if (w == pid) exited = true;
         else if (!killed && (interrupted || now_s() - t0 > m->timeout_s)) {

@@ -34,13 +34,12 @@
  *
  * Where Go frees through its garbage collector, free() here goes from the
  * pointer through the arena map to the span, computes the slot index with
- * the class's divMul, and sets the slot's bit in the span's freed bitmap: a
- * plain store when the freeing thread's P caches the span, an atomic OR
- * otherwise.  Spans are swept lazily, when they are cached or uncached:
- * allocBits &= ~freed, which is what Go's sweep does with gcmarkBits.  A span
- * cached by an mcache is never swept by anyone else, so the owner's fast path
- * stays free of atomics; a slot freed into the cached span is reused once the
- * span has been handed back and swept.  Empty spans go back to the heap and
+ * the class's divMul, and sets the slot's bit in the span's freed bitmap with
+ * an atomic OR (as Go's GC marks gcmarkBits), whoever caches the span.  Spans are swept lazily, when they are cached, uncached, or run
+ * out while cached: allocBits &= ~freed, which is what Go's sweep does with
+ * gcmarkBits.  A span cached by an mcache is never swept by anyone else, so
+ * the owner's allocation fast path stays free of atomics; a slot freed into the cached
+ * span is reused once the span runs out and is swept.  Empty spans go back to the heap and
  * the scavenger (mgcscavenge.c) returns free pages to the OS.
  *
  * Departures from Go, and why:
@@ -54,7 +53,13 @@
  *   - threads instead of goroutines: a thread binds to a P (proc.c); threads
  *     beyond the number of Ps use the mcentral locks;
  *   - aligned allocation (absent in Go) uses a class whose size is a multiple
- *     of the alignment, or an over-sized large span.
+ *     of the alignment, or an over-sized large span;
+ *   - an exhausted cached span is first swept in place and kept if it has
+ *     room (mcache.c): Go's uncache/sweep/cacheSpan returning the same span,
+ *     without the span-set traffic;
+ *   - a freed span of under 16 pages goes back to the P's page cache when it
+ *     fits there (mpagecache.c), so a large free+malloc cycle takes no lock;
+ *   - nextFreeFast reloads allocCache at a 64-slot boundary itself.
  */
 #include <errno.h>
 #include <sched.h>
@@ -273,33 +278,23 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
         free_large(s);
         return;
     }
-    gs_p *p = gs_tls.p;
-    gs_m *m = gs_tls.m;
-    if (GS_UNLIKELY(gs_dbg.freegc) && p && gs_p_enter(p, m)) {
-        unsigned sc = s->sizeclass;
-        gs_freegc_list *l = &p->freegc[sc];
-        if (GS_LIKELY(l->count < gs_freegc_cap[sc])) {
-            *(void **)ptr = l->head;
-            l->head = ptr;
-            l->count++;
+    if (GS_UNLIKELY(gs_dbg.freegc)) {
+        gs_p *p = gs_tls.p;
+        gs_m *m = gs_tls.m;
+        if (p && gs_p_enter(p, m)) {
+            unsigned sc = s->sizeclass;
+            gs_freegc_list *l = &p->freegc[sc];
+            if (GS_LIKELY(l->count < gs_freegc_cap[sc])) {
+                *(void **)ptr = l->head;
+                l->head = ptr;
+                l->count++;
+                gs_p_leave(m);
+                return;
+            }
             gs_p_leave(m);
-            return;
         }
-        gs_p_leave(m);
     }
-    uint32_t idx = gs_span_obj_index(s, a);
-    /* The atomic free is correct for any span; the plain store needs the
-     * span to be cached by a P this thread holds, so only a span that looks
-     * cached by our P is checked again with the P entered. */
-    if (p && atomic_load_explicit(&s->cached_by, memory_order_relaxed) == p && GS_LIKELY(gs_p_enter(p, m))) {
-        if (GS_LIKELY(atomic_load_explicit(&s->cached_by, memory_order_relaxed) == p)) {
-            s->local_freed[idx / 64] |= (uint64_t)1 << (idx % 64);
-            gs_p_leave(m);
-            return;
-        }
-        gs_p_leave(m);
-    }
-    gs_mcentral_free_remote(s, idx);
+    gs_mcentral_free_slot(s, gs_span_obj_index(s, a));
 }
 
 GS_PUBLIC size_t GS_PUBLIC_NAME(malloc_usable_size)(void *ptr) {

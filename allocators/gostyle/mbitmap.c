@@ -10,9 +10,9 @@
  * shifted so that bit 0 is freeindex, so the next free slot is one ctz away.
  *
  * Go frees through the garbage collector: the sweep replaces allocBits with
- * gcmarkBits.  Here free() records the dead slot instead — in local_freed
- * (plain store) when the freeing thread's P caches the span, otherwise in
- * freed (atomic OR) — and the sweep clears those slots from allocBits.
+ * gcmarkBits.  Here free() records the dead slot instead, with an atomic OR
+ * into `freed` (Go's GC sets mark bits with atomic ORs too), and the sweep
+ * clears those slots from allocBits.
  */
 #include "runtime.h"
 
@@ -52,7 +52,7 @@ static uint32_t bitmap_words(const gs_mspan *s) { return (s->nelems + 63) / 64; 
 
 bool gs_span_has_pending_frees(gs_mspan *s) {
     for (uint32_t w = 0; w < bitmap_words(s); w++)
-        if (atomic_load_explicit(&s->freed[w], memory_order_relaxed) || s->local_freed[w]) return true;
+        if (atomic_load_explicit(&s->freed[w], memory_order_relaxed)) return true;
     return false;
 }
 
@@ -60,8 +60,7 @@ bool gs_span_has_pending_frees(gs_mspan *s) {
 uint32_t gs_span_pending_frees(gs_mspan *s) {
     uint32_t n = 0;
     for (uint32_t w = 0; w < bitmap_words(s); w++)
-        n += (uint32_t)__builtin_popcountll(atomic_load_explicit(&s->freed[w], memory_order_relaxed) |
-                                            s->local_freed[w]);
+        n += (uint32_t)__builtin_popcountll(atomic_load_explicit(&s->freed[w], memory_order_relaxed));
     return n;
 }
 
@@ -79,10 +78,9 @@ uint32_t gs_span_sweep(gs_mspan *s) {
     if (below % 64) s->alloc_bits[below / 64] |= ((uint64_t)1 << (below % 64)) - 1;
     uint32_t nfreed = 0, count = 0;
     for (uint32_t w = 0; w < words; w++) {
-        uint64_t dead = s->local_freed[w];
-        s->local_freed[w] = 0;
+        uint64_t dead = 0;
         if (atomic_load_explicit(&s->freed[w], memory_order_relaxed))
-            dead |= atomic_exchange_explicit(&s->freed[w], 0, memory_order_acq_rel);
+            dead = atomic_exchange_explicit(&s->freed[w], 0, memory_order_acq_rel);
         if (dead) {
             nfreed += (uint32_t)__builtin_popcountll(dead & s->alloc_bits[w]);
             s->alloc_bits[w] &= ~dead;

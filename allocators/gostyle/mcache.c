@@ -5,9 +5,9 @@
  * (nextFreeFast, inlined in malloc.c) takes the next free slot with one ctz of
  * allocCache.  When the span runs out, it is first swept where it is and kept
  * if that freed enough slots (a departure, below); otherwise refill gives it
- * back to its mcentral and takes another.  Freeing into a span the P caches is a plain store into
- * the span's local_freed bitmap (see mbitmap.c); the slot becomes reusable
- * when the span is next swept.
+ * back to its mcentral and takes another.  A slot freed into the span the P
+ * caches (atomic OR into its freed bitmap, mbitmap.c) becomes reusable when
+ * the span is next swept.
  *
  * With GOSTYLEDEBUG=freegc=1 (Go master's freegc experiment, design 74299) a
  * P also keeps a LIFO of freed objects per class, popped before the bitmap;

@@ -77,21 +77,19 @@ gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) {
                            owner == (void *)c ? NULL : (gs_p *)owner);
     if (!s) return NULL;
 have_span:
-    atomic_store_explicit(&s->cached_by, owner, memory_order_relaxed);
     atomic_store_explicit(&s->state, GS_SPAN_CACHED, memory_order_relaxed);
     return s;
 }
 
 /* p: the P releasing the span (NULL for the direct slot). */
 static void uncache_span(gs_mcentral *c, gs_mspan *s, gs_p *p) {
-    atomic_store_explicit(&s->cached_by, NULL, memory_order_relaxed);
     gs_span_sweep(s);
     if (s->alloc_count == 0) gs_heap_free_span(s, p);
     else if (s->alloc_count < s->nelems) push_partial(c, s);
     else park_full(c, s);
 }
 
-/* The first free into a parked full span (see gs_mcentral_free_remote):
+/* The first free into a parked full span (see gs_mcentral_free_slot):
  * queue it in `full`. */
 void gs_mcentral_unpark(gs_mspan *s) {
     uint8_t expect = GS_SPAN_PARKED_FULL;

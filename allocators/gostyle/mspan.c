@@ -24,10 +24,8 @@ void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t np
     /* The bits past the last object read as allocated, so that allocCache
      * never offers a slot beyond nelems (malloc's fast path relies on it). */
     if (s->nelems % 64) s->alloc_bits[s->nelems / 64] = ~(uint64_t)0 << (s->nelems % 64);
-    memset(s->local_freed, 0, sizeof s->local_freed);
     for (int w = 0; w < GS_SPAN_BITMAP_WORDS; w++) atomic_init(&s->freed[w], 0);
     gs_span_refill_alloc_cache(s, 0);
-    atomic_store_explicit(&s->cached_by, NULL, memory_order_relaxed);
 }
 
 void gs_span_init_large(gs_mspan *s, uintptr_t base, uintptr_t npages) {
@@ -41,6 +39,5 @@ void gs_span_init_large(gs_mspan *s, uintptr_t base, uintptr_t npages) {
     s->freeindex = 1;
     s->alloc_count = 1;
     s->alloc_cache = 0;
-    atomic_store_explicit(&s->cached_by, NULL, memory_order_relaxed);
     atomic_store_explicit(&s->state, GS_SPAN_LARGE, memory_order_release);
 }

@@ -104,9 +104,9 @@ typedef struct gs_mspan {
     /* The first cache line holds what malloc's and free's fast paths touch:
      * the allocation fields, the fields free() reads, and the first 128 bits
      * of `freed` (every slot of a span of up to 128 objects), so that a free
-     * into a span not cached by its P touches one line of the span, not two.
-     * free() from other threads already reads this line while the owner
-     * writes it, so the bits add no new line to share. */
+     * touches one line of the span, not two.  A free from another thread
+     * already reads this line while the owner writes it, so the bits add no
+     * new line to share. */
     uint64_t alloc_cache;      /* ~alloc_bits from freeindex, shifted (allocCache) */
     uint32_t freeindex;        /* slots below it are allocated */
     uint32_t nelems;
@@ -117,12 +117,9 @@ typedef struct gs_mspan {
     uint8_t sizeclass;         /* 0: large */
     uint8_t needzero;          /* memory may be dirty */
     _Atomic uint8_t state;     /* enum gs_span_state */
-    _Atomic(void *) cached_by; /* the gs_p (or gs_mcentral) caching it */
-    /* Frees by any thread but the one whose P caches the span: atomic OR (the
-     * mirror of gcmarkBits). */
+    /* Freed slots not yet swept: atomic OR by free() (the mirror of
+     * gcmarkBits, inverted). */
     _Atomic uint64_t freed[GS_SPAN_BITMAP_WORDS];
-    /* Frees by the thread whose P caches the span: plain stores. */
-    uint64_t local_freed[GS_SPAN_BITMAP_WORDS];
     uint64_t alloc_bits[GS_SPAN_BITMAP_WORDS];
     uintptr_t npages;
     uintptr_t limit;           /* end of the last object */
@@ -188,10 +185,10 @@ typedef struct gs_mcentral {
 gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) GS_HIDDEN;
 gs_mspan *gs_mcentral_refill(gs_p *p, int sizeclass) GS_HIDDEN;
 void gs_mcentral_unpark(gs_mspan *s) GS_HIDDEN;
-/* A free into a span that the freeing thread does not cache: atomic OR into
- * `freed`; the first free into a parked full span queues it (mcentral.c's
- * park_full re-checks after publishing the state; both sides seq_cst). */
-static inline void gs_mcentral_free_remote(gs_mspan *s, uint32_t idx) {
+/* free() of a small object: atomic OR into `freed`; the first free into a
+ * parked full span queues it (mcentral.c's park_full re-checks after
+ * publishing the state; both sides seq_cst). */
+static inline void gs_mcentral_free_slot(gs_mspan *s, uint32_t idx) {
     atomic_fetch_or_explicit(&s->freed[idx / 64], (uint64_t)1 << (idx % 64), memory_order_seq_cst);
     if (GS_UNLIKELY(atomic_load_explicit(&s->state, memory_order_seq_cst) == GS_SPAN_PARKED_FULL))
         gs_mcentral_unpark(s);

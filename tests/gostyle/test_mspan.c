@@ -1,5 +1,5 @@
 /* test_mspan.c — a span's bitmap machinery: nextFreeIndex over allocCache
- * refills, sweeping freed and local_freed slots, needzero after a sweep that
+ * refills, sweeping freed slots, needzero after a sweep that
  * frees, and object indices through divMul for every byte of every object. */
 #include "gs_test.h"
 #include "runtime.h"
@@ -33,7 +33,7 @@ int main(void) {
     s.alloc_count = 150;
     atomic_fetch_or(&s.freed[0], (uint64_t)1 << 3);     /* remote frees */
     atomic_fetch_or(&s.freed[1], (uint64_t)1 << 36);    /* slot 100 */
-    s.local_freed[2] |= (uint64_t)1 << (140 - 128);     /* owner free */
+    atomic_fetch_or(&s.freed[2], (uint64_t)1 << (140 - 128)); /* slot 140 */
     CHECK(gs_span_has_pending_frees(&s));
     CHECK_EQ(gs_span_pending_frees(&s), 3);
     CHECK_EQ(gs_span_sweep(&s), 3);
