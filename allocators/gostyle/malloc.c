@@ -57,8 +57,11 @@
  *   - an exhausted cached span is first swept in place and kept if it has
  *     room (mcache.c): Go's uncache/sweep/cacheSpan returning the same span,
  *     without the span-set traffic;
- *   - a freed span of under 16 pages goes back to the P's page cache when it
- *     fits there (mpagecache.c), so a large free+malloc cycle takes no lock;
+ *   - a freed span of under 16 pages goes back to the P's page cache
+ *     (mpagecache.c, mheap.c), so a large free+malloc cycle takes no lock;
+ *   - every small free is an atomic OR into the span's freed bitmap, as
+ *     Go's GC marks with atomic ORs (no owner-only plain-store bitmap: it
+ *     needed the P entered and a second cache line, and measured slower);
  *   - nextFreeFast reloads allocCache at a 64-slot boundary itself.
  */
 #include <errno.h>

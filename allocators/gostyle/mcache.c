@@ -28,11 +28,11 @@ uint32_t gs_freegc_cap[GS_NUM_SPAN_CLASSES];
 
 /*
  * The cached span is exhausted: sweep it where it is.  Only this P sweeps a
- * span it caches, and its frees are already in its freed bitmaps, so this is
+ * span it caches, and its frees are already in its freed bitmap, so this is
  * Go's "uncacheSpan, sweep, cacheSpan picks the same span back" without the
- * two span-set operations; it also hands out the slots this P freed most
- * recently, which are still warm in its cache.  Returns whether the span has
- * room enough to keep.
+ * two span-set operations; it also hands out slots freed since the span's
+ * last sweep, warmer than those of a span that waited in the mcentral.
+ * Returns whether the span has room enough to keep.
  */
 static bool sweep_in_place(gs_mspan *s) {
     if (s == &gs_empty_span || !gs_span_has_pending_frees(s)) return false;

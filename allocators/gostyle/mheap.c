@@ -12,8 +12,8 @@
  * allocSpan takes pages for spans of fewer than 16 pages from the P's page
  * cache without the lock, and everything else from the page allocator under
  * the lock.  Span structs come from a per-P cache of 128 entries refilled
- * from the heap's fixalloc.  freeSpan returns the pages under the lock,
- * or (a departure) a small span's pages to the P's page cache.
+ * from the heap's fixalloc.  freeSpan returns the pages under the lock, or
+ * (a departure) a span of under 16 pages to the P's page cache.
  */
 #include <string.h>
 
@@ -197,19 +197,39 @@ gs_mspan *gs_heap_alloc_span(uintptr_t npages, int sizeclass, gs_p *p) {
     return s;
 }
 
-/* Return a span's pages to the heap.  p: the caller's P if it holds one (and
- * has entered it); a span under 16 pages then goes back to the P's page cache
- * when it fits there (see mpagecache.c), without the heap lock. */
+/* The span's pages are in p's page cache now: its struct goes to p's cache. */
+static void freed_to_pagecache(gs_mspan *s, gs_p *p) {
+    atomic_fetch_sub_explicit(&gs_heap.heap_inuse, s->npages << GS_PAGE_SHIFT, memory_order_relaxed);
+    p->mspancache[p->nmspancache++] = s;
+    if (gs_dbg.scavenger == GS_SCAV_BACKGROUND) gs_scavenger_note_free();
+}
+
+/*
+ * Return a span's pages to the heap.  p: the caller's P if it holds one (and
+ * has entered it).  A span under 16 pages then goes back to the P's page
+ * cache (see mpagecache.c): without the heap lock when it lies in the cache's
+ * block; otherwise the cache gives its pages back and adopts the span's
+ * block, so that the next span of this size again needs no lock (a cache
+ * left fragmented by long-lived spans would else send every large object of
+ * a malloc/free loop through the page allocator).
+ */
 void gs_heap_free_span(gs_mspan *s, gs_p *p) {
     atomic_store_explicit(&s->state, GS_SPAN_DEAD, memory_order_relaxed);
-    if (p && gs_dbg.pagecache && gs_dbg.scavenger != GS_SCAV_EAGER && s->npages < GS_PAGE_CACHE_MAX_NPAGES &&
-        p->nmspancache < GS_MSPAN_CACHE_SIZE && gs_pagecache_free(&p->pcache, s->start, s->npages)) {
-        atomic_fetch_sub_explicit(&gs_heap.heap_inuse, s->npages << GS_PAGE_SHIFT, memory_order_relaxed);
-        p->mspancache[p->nmspancache++] = s;
-        if (gs_dbg.scavenger == GS_SCAV_BACKGROUND) gs_scavenger_note_free();
+    bool to_pagecache = p && gs_dbg.pagecache && gs_dbg.scavenger != GS_SCAV_EAGER &&
+                        s->npages < GS_PAGE_CACHE_MAX_NPAGES && p->nmspancache < GS_MSPAN_CACHE_SIZE;
+    if (to_pagecache && gs_pagecache_free(&p->pcache, s->start, s->npages)) {
+        freed_to_pagecache(s, p);
         return;
     }
     gs_mutex_lock(&gs_heap.lock);
+    if (to_pagecache) {
+        gs_pagecache_flush(&gs_heap.pages, &p->pcache);
+        if (gs_pagecache_free(&p->pcache, s->start, s->npages)) {
+            gs_mutex_unlock(&gs_heap.lock);
+            freed_to_pagecache(s, p);
+            return;
+        }
+    }
     gs_pagealloc_free(&gs_heap.pages, s->start, s->npages);
     atomic_fetch_sub_explicit(&gs_heap.heap_inuse, s->npages << GS_PAGE_SHIFT, memory_order_relaxed);
     if (gs_dbg.scavenger == GS_SCAV_EAGER) gs_scavenge_range_locked(s->start, s->npages);

@@ -8,7 +8,7 @@
  *
  * Departure from Go: the cache also takes back the pages of a span its P
  * frees when they lie in its block (or when it is empty, adopting the span's
- * block), so that a program that frees and allocates a large object in turn
+ * block; mheap.c empties it for that when the span lies elsewhere), so that a program that frees and allocates a large object in turn
  * reuses the same pages without the heap lock and the page allocator's
  * summary updates.  Go pays those on each cycle (its large objects die only
  * at GC, far less often than explicit frees).

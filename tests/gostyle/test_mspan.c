@@ -10,6 +10,9 @@ int main(void) {
         uintptr_t base = (uintptr_t)1 << 40;
         gs_span_init_small(&s, c, base, gs_class_to_npages[c]);
         CHECK_EQ(s.nelems, (gs_class_to_npages[c] << GS_PAGE_SHIFT) / gs_class_to_size[c]);
+        /* The bits past the last object read as allocated (malloc's fast
+         * path has no bound check), and a sweep keeps them so. */
+        if (s.nelems % 64) CHECK_EQ(s.alloc_bits[s.nelems / 64], ~(uint64_t)0 << (s.nelems % 64));
         for (uint32_t i = 0; i < s.nelems; i++) {
             uintptr_t obj = base + (uintptr_t)i * s.elemsize;
             CHECK_EQ(gs_span_obj_index(&s, obj), i);
@@ -23,6 +26,15 @@ int main(void) {
         CHECK_EQ(gs_span_sweep(&s), 0);
         CHECK_EQ(s.alloc_count, s.nelems);
         CHECK_EQ(gs_span_next_free_index(&s), s.nelems);
+        /* Free the last object: the sweep makes it, and nothing past it, free. */
+        atomic_fetch_or(&s.freed[(s.nelems - 1) / 64], (uint64_t)1 << ((s.nelems - 1) % 64));
+        CHECK_EQ(gs_span_sweep(&s), 1);
+        CHECK_EQ(s.alloc_count, s.nelems - 1);
+        if (s.nelems % 64) CHECK_EQ(s.alloc_bits[s.nelems / 64] >> (s.nelems % 64), ~(uint64_t)0 >> (s.nelems % 64));
+        CHECK_EQ(gs_span_next_free_index(&s), s.nelems - 1);
+        CHECK_EQ(gs_span_next_free_index(&s), s.nelems);
+        CHECK_EQ(s.needzero, 1);
+        s.needzero = 0; /* the heap sets it for a new span, not span init */
     }
 
     /* 48-byte class: 170 objects, three 64-bit words. */
