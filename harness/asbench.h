@@ -130,6 +130,8 @@ typedef struct asb_results {
 } asb_results;
 /* Load path; returns 0, or -1 with a message in *err. */
 int asb_results_load(const char *path, asb_results *r, char **err);
+/* Load DIR/results.csv; returns 0, or -1 after printing why on stderr. */
+int asb_results_load_dir(const char *dir, asb_results *r);
 /* Field of row by column name ("NA" if the column is absent). */
 const char *asb_results_get(const asb_results *r, int row, const char *col);
 char *asb_results_row_key(const asb_results *r, int row);

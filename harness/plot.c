@@ -390,11 +390,9 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
 }
 
 int asb_plot_dir(const char *dir, const char *baseline) {
-    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
+    char *csv = asb_xasprintf("%s/results.csv", dir);
     asb_results r;
-    if (asb_results_load(csv, &r, &err) != 0) {
-        fprintf(stderr, "asbench: %s\n", err);
-        free(err);
+    if (asb_results_load_dir(dir, &r) != 0) {
         free(csv);
         return -1;
     }
@@ -461,15 +459,12 @@ int asb_plot_dir(const char *dir, const char *baseline) {
 /* Whether a backend has rows in DIR/results.csv (a --baseline the user named
  * must; the default falls back per chart group). */
 static bool backend_in_results(const char *dir, const char *backend) {
-    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
     asb_results r;
     bool found = false;
-    if (asb_results_load(csv, &r, &err) == 0) {
+    if (asb_results_load_dir(dir, &r) == 0) {
         for (int i = 0; i < r.nrows && !found; i++) found = !strcmp(asb_results_get(&r, i, "backend"), backend);
         asb_results_free(&r);
     }
-    free(err);
-    free(csv);
     return found;
 }
 

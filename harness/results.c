@@ -89,3 +89,12 @@ void asb_results_free(asb_results *r) {
     free(r->rows);
     *r = (asb_results){0};
 }
+
+int asb_results_load_dir(const char *dir, asb_results *r) {
+    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
+    int rc = asb_results_load(csv, r, &err);
+    if (rc != 0) fprintf(stderr, "asbench: %s\n", err);
+    free(err);
+    free(csv);
+    return rc;
+}

@@ -175,18 +175,6 @@ static const char *parse_options(int argc, char **argv, asb_matrix *m, const cha
     return resume;
 }
 
-static long statm_rss_kb(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    FILE *f = fopen(path, "r");
-    long size, resident = -1;
-    if (f) {
-        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
-        fclose(f);
-    }
-    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -369,7 +357,7 @@ static void run_once(const asb_cell *c, const run_env *env, const char *timeline
             if (!err.eof && pfd[1].revents) stream_read(&err);
         }
         if (timeline) {
-            long rss = statm_rss_kb(pid);
+            long rss = asb_rss_kb(pid);
             /* 0 once the worker has exited and awaits wait4(): not a sample */
             if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (now_s() - t0) * 1000, rss);
         }

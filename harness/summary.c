@@ -141,14 +141,8 @@ static const char *num(char *buf, size_t len, double v) {
 }
 
 int asb_write_summary(const char *dir) {
-    char *csv = asb_xasprintf("%s/results.csv", dir), *err = NULL;
     asb_results r;
-    if (asb_results_load(csv, &r, &err) != 0) {
-        fprintf(stderr, "asbench: %s\n", err);
-        free(err);
-        free(csv);
-        return -1;
-    }
+    if (asb_results_load_dir(dir, &r) != 0) return -1;
     asb_cell_summary *cells;
     int n = asb_summarize(&r, 1 - CONFIDENCE_PERCENT / 100.0, &cells);
     /* Written to a temporary name and renamed: never a half-written summary. */
@@ -192,7 +186,6 @@ int asb_write_summary(const char *dir) {
     if (failed) fprintf(stderr, "asbench: cannot write %s: %s\n", path, strerror(errno));
     asb_summary_free(cells, n);
     asb_results_free(&r);
-    free(csv);
     free(tmp);
     free(path);
     return failed ? -1 : 0;

@@ -28,16 +28,6 @@
 static void emit_native(void *ctx, const char *key, double v) { asb_emit_line(ctx, "native", key, v); }
 static void emit_sched(void *ctx, const char *key, double v) { asb_emit_line(ctx, "sched", key, v); }
 
-static long rss_kb(void) {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long size, resident = -1;
-    if (f) {
-        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
-        fclose(f);
-    }
-    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 static const char *status_name(int status) {
     switch (status) {
     case ASB_OK: return "ok";
@@ -172,7 +162,7 @@ int main(int argc, char **argv) {
     fprintf(ctx.out, "elapsed_ns=%llu\nops=%llu\nallocs=%llu\nbytes=%llu\n",
             (unsigned long long)ctx.timed_ns, (unsigned long long)ops,
             (unsigned long long)atomic_load(&ctx.allocs), (unsigned long long)atomic_load(&ctx.bytes));
-    fprintf(ctx.out, "final_rss_kb=%ld\n", rss_kb());
+    fprintf(ctx.out, "final_rss_kb=%ld\n", asb_rss_kb(0));
     if (status == ASB_OK) {
         if (!preloaded && asb_backend_linked.native_stats) {
             fflush(ctx.out);

@@ -1,6 +1,8 @@
 /* common.c — helpers shared by all workloads: the random number generator
- * (xoshiro256**, seeded through splitmix64) and the monotonic clock. */
+ * (xoshiro256**, seeded through splitmix64), the monotonic clock and RSS. */
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "workload.h"
 
@@ -28,6 +30,19 @@ uint64_t asb_rng_next(asb_rng *r) {
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
     return result;
+}
+
+long asb_rss_kb(int pid) {
+    char path[64];
+    if (pid) snprintf(path, sizeof path, "/proc/%d/statm", pid);
+    else snprintf(path, sizeof path, "/proc/self/statm");
+    FILE *f = fopen(path, "r");
+    long size, resident = -1;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
+        fclose(f);
+    }
+    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 uint64_t asb_now_ns(void) {

@@ -511,13 +511,8 @@ static void *helper_main(void *arg) {
 }
 
 static size_t rss_bytes(void) {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-    if (f) {
-        if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
-        fclose(f);
-    }
-    return resident * (size_t)sysconf(_SC_PAGESIZE);
+    long kb = asb_rss_kb(0);
+    return kb < 0 ? 0 : (size_t)kb * 1024;
 }
 
 static void *fork_child_thread(void *arg) {

@@ -72,6 +72,9 @@ const char *asb_ctx_sched_options(asb_ctx *ctx);
 void asb_timer_start(asb_ctx *ctx);
 void asb_timer_stop(asb_ctx *ctx);
 uint64_t asb_now_ns(void); /* CLOCK_MONOTONIC */
+/* Resident set size of process pid (0: this process) in KiB, from
+ * /proc/PID/statm; -1 when it cannot be read (the process is gone). */
+long asb_rss_kb(int pid);
 
 /* Thread-safe counters. */
 void asb_count(asb_ctx *ctx, uint64_t ops, uint64_t allocs, uint64_t bytes);

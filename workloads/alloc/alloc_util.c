@@ -70,16 +70,6 @@ void awl_sleep(double seconds) {
     }
 }
 
-long awl_rss_kb(void) {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long size, resident = -1;
-    if (f) {
-        if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = -1;
-        fclose(f);
-    }
-    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
 bool awl_window_init(awl_window_buffer *w, size_t cap) {
     *w = (awl_window_buffer){.cap = cap, .window_len = cap / 5};
     w->slots = calloc(cap, sizeof *w->slots);

@@ -65,9 +65,6 @@ int awl_first_failure(const void *records, int n, size_t stride, size_t offset);
  * the fixed-time workloads). */
 void awl_sleep(double seconds);
 
-/* Resident set size of this process in KiB (/proc/self/statm), or -1. */
-long awl_rss_kb(void);
-
 /*
  * The sh6bench/sh8bench buffer: `cap` slots filled in order while a window
  * of cap/5 survivors stays untouched.  When the fill pointer reaches the end,

@@ -63,13 +63,13 @@ static int sp_run(asb_ctx *ctx) {
         }
         awl_mark(objects[made], (size_t)size, awl_cookie(made, 0, 12));
     }
-    long rss_after_alloc = awl_rss_kb();
+    long rss_after_alloc = asb_rss_kb(0);
     for (size_t i = 0; i < made && status == ASB_OK; i++) {
         if ((status = sp_check(ctx, objects[i], (size_t)size, i)) != ASB_OK) break;
         if (i % (size_t)keep_every != 0) free(objects[i]);
     }
     asb_timer_stop(ctx);
-    long rss_after_free = awl_rss_kb();
+    long rss_after_free = asb_rss_kb(0);
     size_t kept = 0;
     for (size_t i = 0; i < made && status == ASB_OK; i += (size_t)keep_every) {
         status = sp_check(ctx, objects[i], (size_t)size, i);

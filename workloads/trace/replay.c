@@ -231,13 +231,8 @@ static double reset_peak_rss(void) {
         (void)!write(fd, "5", 1);
         close(fd);
     }
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-        fclose(f);
-    }
-    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+    long kb = asb_rss_kb(0);
+    return kb < 0 ? 0 : (double)kb * 1024;
 }
 
 /* Frees what the trace left live, checking each cookie (not timed); stops
