@@ -221,8 +221,11 @@ uintptr_t gs_pagealloc_find(gs_pagealloc *pa, uintptr_t npages) {
     return 0;
 }
 
-/* Mark [base, base+npages) allocated; *scav counts pages that were released. */
-void gs_pagealloc_alloc_range(gs_pagealloc *pa, uintptr_t base, uintptr_t npages, uintptr_t *scav) {
+/* Sets (allocate) or clears (free) the alloc bits of [base, base+npages),
+ * one 64-page word at a time, and updates the summaries of the chunks it
+ * touched.  Allocating also clears the scavenged bits and returns how many
+ * pages were released (they will fault in again). */
+static uintptr_t mark_range(gs_pagealloc *pa, uintptr_t base, uintptr_t npages, bool allocate) {
     uintptr_t scavenged = 0;
     uintptr_t first = base >> GS_CHUNK_SHIFT, last = (base + (npages << GS_PAGE_SHIFT) - 1) >> GS_CHUNK_SHIFT;
     uintptr_t page = (base >> GS_PAGE_SHIFT) % GS_CHUNK_PAGES, left = npages;
@@ -232,16 +235,25 @@ void gs_pagealloc_alloc_range(gs_pagealloc *pa, uintptr_t base, uintptr_t npages
             unsigned w = (unsigned)(page / 64), b = (unsigned)(page % 64);
             unsigned n = 64 - b < left ? 64 - b : (unsigned)left;
             uint64_t mask = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << b;
-            c->alloc[w] |= mask;
-            scavenged += (uintptr_t)__builtin_popcountll(c->scavenged[w] & mask);
-            c->scavenged[w] &= ~mask;
+            if (allocate) {
+                c->alloc[w] |= mask;
+                scavenged += (uintptr_t)__builtin_popcountll(c->scavenged[w] & mask);
+                c->scavenged[w] &= ~mask;
+            } else {
+                c->alloc[w] &= ~mask;
+            }
             page += n;
             left -= n;
         }
         page = 0;
     }
     gs_pagealloc_update(pa, first, last);
-    *scav = scavenged;
+    return scavenged;
+}
+
+/* Mark [base, base+npages) allocated; *scav counts pages that were released. */
+void gs_pagealloc_alloc_range(gs_pagealloc *pa, uintptr_t base, uintptr_t npages, uintptr_t *scav) {
+    *scav = mark_range(pa, base, npages, true);
 }
 
 uintptr_t gs_pagealloc_alloc(gs_pagealloc *pa, uintptr_t npages, uintptr_t *scav) {
@@ -251,19 +263,5 @@ uintptr_t gs_pagealloc_alloc(gs_pagealloc *pa, uintptr_t npages, uintptr_t *scav
 }
 
 void gs_pagealloc_free(gs_pagealloc *pa, uintptr_t base, uintptr_t npages) {
-    uintptr_t first = base >> GS_CHUNK_SHIFT, last = (base + (npages << GS_PAGE_SHIFT) - 1) >> GS_CHUNK_SHIFT;
-    uintptr_t page = (base >> GS_PAGE_SHIFT) % GS_CHUNK_PAGES, left = npages;
-    for (uintptr_t ci = first; ci <= last; ci++) {
-        gs_palloc_chunk *c = gs_chunk_of(ci);
-        while (left && page < GS_CHUNK_PAGES) {
-            unsigned w = (unsigned)(page / 64), b = (unsigned)(page % 64);
-            unsigned n = 64 - b < left ? 64 - b : (unsigned)left;
-            uint64_t mask = (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << b;
-            c->alloc[w] &= ~mask;
-            page += n;
-            left -= n;
-        }
-        page = 0;
-    }
-    gs_pagealloc_update(pa, first, last);
+    mark_range(pa, base, npages, false);
 }

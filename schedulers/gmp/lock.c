@@ -43,6 +43,17 @@ bool gmp_trylock(gmp_mutex *l) {
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
+/* Takes the lock if it is free, setting it to `wait`. */
+static bool grab_if_free(gmp_mutex *l, uint32_t wait) {
+    while (relaxed_load(&l->key) == MUTEX_UNLOCKED) {
+        uint32_t expected = MUTEX_UNLOCKED;
+        if (atomic_compare_exchange_weak_explicit(&l->key, &expected, wait, memory_order_acquire,
+                                                  memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
 void gmp_lock(gmp_mutex *l) {
     uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED, memory_order_acquire);
     if (v == MUTEX_UNLOCKED) return;
@@ -50,23 +61,11 @@ void gmp_lock(gmp_mutex *l) {
     uint32_t wait = v;
     for (;;) {
         for (int i = 0; i < ACTIVE_SPIN; i++) {
-            while (relaxed_load(&l->key) == MUTEX_UNLOCKED) {
-                uint32_t expected = MUTEX_UNLOCKED;
-                if (atomic_compare_exchange_weak_explicit(&l->key, &expected, wait,
-                                                          memory_order_acquire,
-                                                          memory_order_relaxed))
-                    return;
-            }
+            if (grab_if_free(l, wait)) return;
             for (int j = 0; j < ACTIVE_SPIN_CNT; j++) cpu_relax();
         }
         for (int i = 0; i < PASSIVE_SPIN; i++) {
-            while (relaxed_load(&l->key) == MUTEX_UNLOCKED) {
-                uint32_t expected = MUTEX_UNLOCKED;
-                if (atomic_compare_exchange_weak_explicit(&l->key, &expected, wait,
-                                                          memory_order_acquire,
-                                                          memory_order_relaxed))
-                    return;
-            }
+            if (grab_if_free(l, wait)) return;
             sched_yield();
         }
         v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING, memory_order_acquire);
