@@ -16,19 +16,6 @@ commands=$("$asbench" --help | awk '/^commands:/ {on = 1; next} on && NF {print 
 
 has_command() { grep -qx "$1" <<<"$commands"; }
 
-# Cases that fail today because of a known bug in a file this test does not
-# own: reported as TAP TODO (visible, not fatal).  Remove the line with the fix.
-known_bug() {
-    case $1 in
-    "run: negative size" | "run: size not a number")
-        echo "harness: run records a worker's usage error (status 2) as an 'error' row and exits 0" ;;
-    "plot: unknown baseline")
-        echo "plot: a --baseline naming no backend of the results is accepted (charts drawn, exit 0)" ;;
-    "record: unwritable trace file")
-        echo "record: the recorder cannot open the trace, prints so, and asbench record exits 0" ;;
-    esac
-}
-
 # expect2 DESCRIPTION ARGS... — asbench ARGS must exit 2 with a message.
 expect2() {
     local desc=$1
@@ -41,11 +28,7 @@ expect2() {
     elif [ ! -s "$tmp/err" ]; then why="no message on stderr"
     elif grep -qiE 'segmentation|core dumped|sanitizer|assert' "$tmp/err"; then why="crash text on stderr"
     fi
-    local bug
-    bug=$(known_bug "$desc")
-    if [ -n "$why" ] && [ -n "$bug" ]; then
-        echo "not ok $n - $desc: $why # TODO known bug: $bug"
-    elif [ -n "$why" ]; then
+    if [ -n "$why" ]; then
         echo "not ok $n - $desc: $why"
         sed 's/^/# /' "$tmp/err" | head -n 5
         failures=$((failures + 1))
