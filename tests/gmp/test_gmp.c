@@ -16,16 +16,9 @@
 
 #include "../../schedulers/sched.h"
 #include "../../schedulers/gmp/ctx.h"
+#include "../check.h"
 
 static const asb_sched *S;
-
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);       \
-            exit(1);                                                                       \
-        }                                                                                  \
-    } while (0)
 
 #if ASB_UCTX_TSAN
 enum { UNDER_TSAN = 1 };
