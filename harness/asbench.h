@@ -24,6 +24,7 @@ void asb_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), no
 void asb_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void *asb_xmalloc(size_t n);
 char *asb_xstrdup(const char *s);
+char *asb_xstrndup(const char *s, size_t n);
 char *asb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Directory holding the asbench executable (and the workers). */
 const char *asb_exe_dir(void);
@@ -52,15 +53,26 @@ extern const asb_backend_entry asb_backends[];
 extern const int asb_nbackends;
 const asb_backend_entry *asb_backend_entry_find(const char *name);
 
-/* A backend chosen for a run: a built one, or a library given by path
- * (name=/path/lib.so), run in the glibc worker under LD_PRELOAD. */
+/* A backend chosen for a run: a built one; a library given by path
+ * (name=/path/lib.so), run in the glibc worker under LD_PRELOAD; or a variant
+ * of a built one (name=backend[VAR=VALUE;…]), run in that backend's worker
+ * with the settings in its environment (e.g. GOSTYLEDEBUG ablations side by
+ * side with the default). */
 typedef struct asb_alloc_choice {
-    char *name;
-    char *preload; /* NULL for a built backend */
+    char *name;    /* the backend column of the results */
+    char *worker;  /* the built backend whose worker runs it */
+    char *preload; /* a library to preload, or NULL */
+    char *env;     /* a variant's settings, "VAR=VALUE;…", or NULL */
 } asb_alloc_choice;
-/* Parse "a,b,name=/path.so" or "all" into *out; returns the count, or -1
- * with a message in *err (allocated) for a bad name. */
+/* Parse "a,b,name=/path.so,name=b[VAR=VALUE]" or "all" into *out; returns the
+ * count, or -1 with a message in *err (allocated) for a bad item. */
 int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err);
+asb_alloc_choice asb_alloc_choice_copy(const asb_alloc_choice *a);
+void asb_alloc_choice_free(asb_alloc_choice *a);
+/* In the worker's child before exec: LD_PRELOAD and a variant's settings. */
+void asb_alloc_choice_setenv(const asb_alloc_choice *a);
+/* How the user spelled it (for messages and env.json); allocated. */
+char *asb_alloc_choice_describe(const asb_alloc_choice *a);
 /* Directory of the source tree (for harness/matrices and plots/). */
 const char *asb_source_dir(void);
 /* Whether `name` is an executable on PATH. */

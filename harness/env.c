@@ -123,8 +123,13 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
         else if (c->alloc.preload)
             cmd = asb_xasprintf("echo '%s (LD_PRELOAD %s)'", c->alloc.name, c->alloc.preload);
         else
-            cmd = asb_xasprintf("'%s/asbench-worker-%s' --version 2>/dev/null", asb_exe_dir(), c->alloc.name);
+            cmd = asb_xasprintf("'%s/asbench-worker-%s' --version 2>/dev/null", asb_exe_dir(), c->alloc.worker);
         char *version = first_line_of(cmd);
+        if (version && c->alloc.env) { /* a variant: the base's version and the settings */
+            char *with = asb_xasprintf("%s [%s]", version, c->alloc.env);
+            free(version);
+            version = with;
+        }
         fprintf(f, "%s\n    ", asked.n > 1 ? "," : "");
         json_string(f, c->alloc.name);
         fputs(": ", f);

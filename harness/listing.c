@@ -17,7 +17,8 @@ static void list_backends(void) {
             printf("  %-10s MISSING: not found at build time (install Debian package %s, then rebuild)\n", b->name,
                    b->debian_package);
     }
-    printf("  (any other malloc library: --alloc name=/path/to/lib.so)\n");
+    printf("  (any other malloc library: --alloc name=/path/to/lib.so; a backend with settings:\n"
+           "   --alloc name=backend[VAR=VALUE;…], e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1])\n");
 }
 
 static void list_schedulers(void) {

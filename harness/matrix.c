@@ -181,7 +181,7 @@ typedef struct run_line {
 static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *alloc) {
     asb_matrix *m = ps->m;
     asb_cell c = *proto;
-    c.alloc = (asb_alloc_choice){asb_xstrdup(alloc->name), alloc->preload ? asb_xstrdup(alloc->preload) : NULL};
+    c.alloc = asb_alloc_choice_copy(alloc);
     c.overrides = (asb_strlist){0};
     for (int i = 0; i < proto->overrides.n; i++) asb_strlist_push(&c.overrides, proto->overrides.items[i]);
     c.params = effective_params(c.workload, c.quick, &c.overrides);
@@ -205,7 +205,7 @@ static int expand_params(parse_state *ps, run_line *rl, asb_cell *proto, int axi
         for (int t = 0; t < rl->threads.n; t++) {
             proto->threads = atoi(rl->threads.items[t]);
             if (proto->sched && !strcmp(proto->sched, go_sched)) {
-                asb_alloc_choice go = {(char *)go_sched, NULL};
+                asb_alloc_choice go = {(char *)go_sched, (char *)go_sched, NULL, NULL};
                 if (add_cell(ps, proto, &go)) return -1;
                 continue;
             }

@@ -27,7 +27,8 @@
 static const char *micro_usage =
     "usage: asbench micro [options]\n"
     "  --alloc LIST     backends, comma-separated, or all (default); name=/path/lib.so runs\n"
-    "                   the glibc build under LD_PRELOAD\n"
+    "                   the glibc build under LD_PRELOAD; name=backend[VAR=V;…] runs a backend\n"
+    "                   with settings in its environment\n"
     "  --filter REGEX   benchmarks to run (Google Benchmark's --benchmark_filter)\n"
     "  --reps N         repetitions of each benchmark (default 3)\n"
     "  --min-time S     seconds each repetition runs at least (Google Benchmark's default if unset)\n"
@@ -360,7 +361,7 @@ static int run_micro(const char *exe, const asb_alloc_choice *a, const char *jso
     if (pid < 0) asb_die("fork: %s", strerror(errno));
     if (pid == 0) {
         dup2(STDERR_FILENO, STDOUT_FILENO); /* the console table is progress, not results */
-        if (a->preload) setenv("LD_PRELOAD", a->preload, 1);
+        asb_alloc_choice_setenv(a);
         execv(exe, (char **)argv);
         fprintf(stderr, "asbench: cannot run %s: %s\n", exe, strerror(errno));
         _exit(127);
@@ -409,10 +410,10 @@ int asb_cmd_micro(int argc, char **argv) {
     if (nallocs < 0) asb_die_usage("micro: %s", err);
     char **exes = asb_xmalloc((size_t)nallocs * sizeof *exes);
     for (int i = 0; i < nallocs; i++)
-        if (!(exes[i] = micro_exe(allocs[i].preload ? "glibc" : allocs[i].name)))
+        if (!(exes[i] = micro_exe(allocs[i].worker)))
             asb_die_usage("micro: no asbench-micro-%s next to asbench: the micro-benchmarks need Google Benchmark "
                           "(Debian: libbenchmark-dev) at build time, and a built backend",
-                          allocs[i].preload ? "glibc" : allocs[i].name);
+                          allocs[i].worker);
 
     char *dir = dir_opt ? asb_xstrdup(dir_opt) : default_micro_dir();
     if (asb_mkdirs(dir) != 0) asb_die_usage("micro: cannot create %s: %s", dir, strerror(errno));
@@ -465,8 +466,7 @@ int asb_cmd_micro(int argc, char **argv) {
             nallocs, nallocs == 1 ? "" : "s", failures, csv_path, dir);
     for (int i = 0; i < nallocs; i++) {
         free(exes[i]);
-        free(allocs[i].name);
-        free(allocs[i].preload);
+        asb_alloc_choice_free(&allocs[i]);
     }
     free(exes);
     free(allocs);

@@ -67,7 +67,8 @@ static const char *usage_text =
     "  --shard I/N         run only slice I of N of the cells (join the folders with asbench merge)\n"
     "cells (without --matrix):\n"
     "  --alloc LIST        backends, comma-separated, or all (default); name=/path/lib.so for a\n"
-    "                      library the build did not find (run under LD_PRELOAD)\n"
+    "                      library the build did not find (run under LD_PRELOAD); name=backend[VAR=V;…]\n"
+    "                      for a backend run with settings, e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1]\n"
     "  --workload LIST     workloads (default churn), or all; see asbench list\n"
     "  --sched LIST        schedulers for scheduler workloads (default all; go = the Go runtime)\n"
     "  --threads LIST      thread counts, e.g. 1,2 (default 1)\n"
@@ -190,7 +191,7 @@ static char *go_worker_path(void) {
 
 static char *worker_path(const asb_cell *c) {
     if (is_go(c)) return go_worker_path();
-    return asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), c->alloc.preload ? "glibc" : c->alloc.name);
+    return asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), c->alloc.worker);
 }
 
 /* Parses "0-3,6" into a CPU set; false if it names no usable CPU. */
@@ -243,8 +244,8 @@ static void exec_worker(const asb_cell *c, const run_env *env, int result_fd, co
     if (c->alloc.preload) {
         argv[n++] = "--preloaded";
         argv[n++] = c->alloc.name;
-        setenv("LD_PRELOAD", c->alloc.preload, 1);
     }
+    asb_alloc_choice_setenv(&c->alloc);
     for (int i = 0; i < c->overrides.n && n < 124; i++) {
         argv[n++] = "--param";
         argv[n++] = c->overrides.items[i];

@@ -25,7 +25,8 @@
 static const char *stress_usage =
     "usage: asbench stress --alloc LIST [options]\n"
     "  --alloc LIST       backends, comma-separated, or all; name=/path/lib.so for a library\n"
-    "                     run in the glibc worker under LD_PRELOAD\n"
+    "                     run in the glibc worker under LD_PRELOAD; name=backend[VAR=V;…] for\n"
+    "                     a backend run with settings in its environment\n"
     "  --seconds S        how long the torture runs per backend (default 10)\n"
     "  --threads T        worker threads (default 4)\n"
     "  --seed N           random seed (default 42)\n"
@@ -103,7 +104,7 @@ static void parse_stress_options(int argc, char **argv, stress_options *o) {
 }
 
 static void exec_stress_worker(const stress_options *o, const asb_alloc_choice *alloc, int result_fd) {
-    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->preload ? "glibc" : alloc->name);
+    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->worker);
     char threads[16];
     snprintf(threads, sizeof threads, "%d", o->threads);
     char *seconds = asb_xasprintf("seconds=%s", o->seconds);
@@ -127,8 +128,8 @@ static void exec_stress_worker(const stress_options *o, const asb_alloc_choice *
     if (alloc->preload) {
         argv[n++] = "--preloaded";
         argv[n++] = alloc->name;
-        setenv("LD_PRELOAD", alloc->preload, 1);
     }
+    asb_alloc_choice_setenv(alloc);
     argv[n] = NULL;
     if (dup2(result_fd, 3) < 0) _exit(127);
     execv(path, (char **)argv);
@@ -241,7 +242,7 @@ static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
                                                 : code == ASB_USAGE ? "usage" : "error");
         if (code == 127) snprintf(message, sizeof message, "worker could not be started (see stderr)");
     }
-    char *who = alloc->preload ? asb_xasprintf("%s=%s", alloc->name, alloc->preload) : asb_xstrdup(alloc->name);
+    char *who = asb_alloc_choice_describe(alloc);
     bool passed = !strcmp(verdict, "ok");
     if (passed)
         printf("stress: PASS %s (%d threads, %s s, seed %s): %s steps, %s forks, %s helper threads, no violation\n", who,

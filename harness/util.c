@@ -1,5 +1,6 @@
 /* util.c — small helpers of the CLI: errors, allocation, string lists,
  * paths, and the table of backends the build knows. */
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -43,6 +44,12 @@ char *asb_xstrdup(const char *s) {
     char *p = strdup(s);
     if (!p) asb_die("out of memory");
     return p;
+}
+
+char *asb_xstrndup(const char *s, size_t n) {
+    char *d = strndup(s, n);
+    if (!d) asb_die("out of memory");
+    return d;
 }
 
 char *asb_xasprintf(const char *fmt, ...) {
@@ -151,9 +158,100 @@ static int alloc_error(char **err, asb_strlist *parts, const char *fmt, ...) {
     return -1;
 }
 
+/* Splits an --alloc list at the commas outside brackets (a variant's
+ * settings may hold commas: g=gostyle[GOSTYLEDEBUG=freegc=1,procs=2]). */
+static void split_alloc_list(asb_strlist *parts, const char *spec) {
+    const char *item = spec;
+    int depth = 0;
+    for (const char *c = spec;; c++) {
+        if (*c == '[') depth++;
+        else if (*c == ']' && depth > 0) depth--;
+        else if ((*c == ',' && depth == 0) || !*c) {
+            if (c > item) {
+                char *one = asb_xstrndup(item, (size_t)(c - item));
+                asb_strlist_push(parts, one);
+                free(one);
+            }
+            if (!*c) return;
+            item = c + 1;
+        }
+    }
+}
+
+static bool valid_label(const char *s) {
+    if (!*s) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("_.-+", *s)) return false;
+    return true;
+}
+
+/* "VAR=VALUE;VAR=VALUE": NULL if well formed, else the offending setting. */
+static const char *bad_setting(const char *settings, char *buf, size_t len) {
+    asb_strlist list = {0};
+    asb_strlist_split(&list, settings, ';');
+    const char *bad = list.n == 0 ? "" : NULL;
+    for (int i = 0; i < list.n && !bad; i++) {
+        const char *v = list.items[i];
+        size_t name_len = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+        if (name_len == 0 || isdigit((unsigned char)v[0]) || v[name_len] != '=' || strpbrk(v, " \t\n")) {
+            snprintf(buf, len, "%s", v);
+            bad = buf;
+        }
+    }
+    asb_strlist_free(&list);
+    return bad;
+}
+
+/* Checks one item of an --alloc list; NULL if valid, else the message. */
+static char *check_alloc_item(const char *item, const char *valid) {
+    const char *eq = strchr(item, '=');
+    if (!eq) {
+        const asb_backend_entry *e = asb_backend_entry_find(item);
+        if (!e)
+            return asb_xasprintf("unknown backend '%s' (valid: %s, name=/path/to/lib.so, or name=backend[VAR=VALUE;…])",
+                                 item, valid);
+        if (!e->found)
+            return asb_xasprintf("backend '%s' was not found at build time (install Debian package %s and rebuild; "
+                                 "found: %s)",
+                                 item, e->debian_package, valid);
+        return NULL;
+    }
+    char *label = asb_xstrndup(item, (size_t)(eq - item));
+    const char *what = eq + 1, *bracket = strchr(what, '[');
+    char *msg = NULL;
+    if (!valid_label(label)) {
+        msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so or "
+                            "name=backend[VAR=VALUE;…])", item);
+    } else if (asb_backend_entry_find(label) || !strcmp(label, "go")) {
+        msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
+    } else if (!*what) {
+        msg = asb_xasprintf("%s=: expected name=/path/to/lib.so or name=backend[VAR=VALUE;…]", label);
+    } else if (bracket) {
+        char *base = asb_xstrndup(what, (size_t)(bracket - what));
+        size_t n = strlen(bracket);
+        const asb_backend_entry *e = asb_backend_entry_find(base);
+        char bad[256];
+        if (n < 3 || bracket[n - 1] != ']' || strchr(bracket + 1, '[') || memchr(bracket + 1, ']', n - 2))
+            msg = asb_xasprintf("%s: expected name=backend[VAR=VALUE;…] with the settings in one pair of brackets", item);
+        else if (!e || !e->found)
+            msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
+        else {
+            char *settings = asb_xstrndup(bracket + 1, n - 2);
+            if (bad_setting(settings, bad, sizeof bad))
+                msg = asb_xasprintf("%s: setting '%s' is not VAR=VALUE", item, bad);
+            free(settings);
+        }
+        free(base);
+    } else if (access(what, R_OK) != 0) {
+        msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, what, strerror(errno));
+    }
+    free(label);
+    return msg;
+}
+
 int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
     asb_strlist parts = {0};
-    asb_strlist_split(&parts, spec, ',');
+    split_alloc_list(&parts, spec);
     if (parts.n == 1 && strcmp(parts.items[0], "all") == 0) {
         asb_strlist_free(&parts);
         for (int i = 0; i < asb_nbackends; i++)
@@ -162,39 +260,68 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
     if (parts.n == 0) return alloc_error(err, &parts, "no backend named");
     char valid[512];
     valid_backends(valid, sizeof valid);
-    /* Validate every name before allocating anything, so errors leak nothing.
-     * "name=/path" entries are cut at the '=' here; the path follows the NUL. */
+    /* Validate every item before allocating anything, so errors leak nothing. */
     for (int i = 0; i < parts.n; i++) {
-        char *name = parts.items[i], *eq = strchr(name, '=');
-        if (eq) {
-            *eq = 0;
-            if (!*name || !eq[1]) return alloc_error(err, &parts, "%s=%s: expected name=/path/to/lib.so", name, eq + 1);
-            if (asb_backend_entry_find(name) || !strcmp(name, "go"))
-                return alloc_error(err, &parts, "%s=…: '%s' is a built backend's name; pick another", name, name);
-            if (access(eq + 1, R_OK) != 0)
-                return alloc_error(err, &parts, "%s=%s: cannot read the library: %s", name, eq + 1, strerror(errno));
-            continue;
+        char *msg = check_alloc_item(parts.items[i], valid);
+        if (msg) {
+            int r = alloc_error(err, &parts, "%s", msg);
+            free(msg);
+            return r;
         }
-        const asb_backend_entry *e = asb_backend_entry_find(name);
-        if (!e) return alloc_error(err, &parts, "unknown backend '%s' (valid: %s, or name=/path/to/lib.so)", name, valid);
-        if (!e->found)
-            return alloc_error(err, &parts,
-                               "backend '%s' was not found at build time (install Debian package %s and rebuild; found: %s)",
-                               name, e->debian_package, valid);
     }
     asb_alloc_choice *c = asb_xmalloc((unsigned)parts.n * sizeof *c);
     for (int i = 0; i < parts.n; i++) {
-        const char *name = parts.items[i];
-        c[i] = (asb_alloc_choice){asb_xstrdup(name), NULL};
-        if (asb_backend_entry_find(name)) continue;
-        const char *path = name + strlen(name) + 1;
-        char *abs = realpath(path, NULL);
-        c[i].preload = abs ? abs : asb_xstrdup(path);
+        const char *item = parts.items[i], *eq = strchr(item, '=');
+        if (!eq) {
+            c[i] = (asb_alloc_choice){asb_xstrdup(item), asb_xstrdup(item), NULL, NULL};
+            continue;
+        }
+        const char *what = eq + 1, *bracket = strchr(what, '[');
+        c[i] = (asb_alloc_choice){asb_xstrndup(item, (size_t)(eq - item)), NULL, NULL, NULL};
+        if (bracket) {
+            c[i].worker = asb_xstrndup(what, (size_t)(bracket - what));
+            c[i].env = asb_xstrndup(bracket + 1, strlen(bracket) - 2);
+        } else {
+            char *abs = realpath(what, NULL);
+            c[i].worker = asb_xstrdup("glibc");
+            c[i].preload = abs ? abs : asb_xstrdup(what);
+        }
     }
     int n = parts.n;
     asb_strlist_free(&parts);
     *out = c;
     return n;
+}
+
+asb_alloc_choice asb_alloc_choice_copy(const asb_alloc_choice *a) {
+    return (asb_alloc_choice){asb_xstrdup(a->name), asb_xstrdup(a->worker), a->preload ? asb_xstrdup(a->preload) : NULL,
+                              a->env ? asb_xstrdup(a->env) : NULL};
+}
+
+void asb_alloc_choice_free(asb_alloc_choice *a) {
+    free(a->name);
+    free(a->worker);
+    free(a->preload);
+    free(a->env);
+}
+
+void asb_alloc_choice_setenv(const asb_alloc_choice *a) {
+    if (a->preload) setenv("LD_PRELOAD", a->preload, 1);
+    if (!a->env) return;
+    asb_strlist list = {0};
+    asb_strlist_split(&list, a->env, ';');
+    for (int i = 0; i < list.n; i++) {
+        char *eq = strchr(list.items[i], '=');
+        *eq = 0;
+        setenv(list.items[i], eq + 1, 1);
+    }
+    asb_strlist_free(&list);
+}
+
+char *asb_alloc_choice_describe(const asb_alloc_choice *a) {
+    if (a->preload) return asb_xasprintf("%s=%s", a->name, a->preload);
+    if (a->env) return asb_xasprintf("%s=%s[%s]", a->name, a->worker, a->env);
+    return asb_xstrdup(a->name);
 }
 
 const char *asb_source_dir(void) {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # harness_test.sh — behaviour of the asbench CLI, one group per invocation:
-#   harness_test.sh ASBENCH GROUP    (GROUP: schema failures resume shard compare badinput)
+#   harness_test.sh ASBENCH GROUP    (GROUP: schema failures resume shard compare badinput variants)
 # Each group runs small matrices of the test-only workloads (workloads/testing.c)
 # and the churn workload in a temporary folder and checks the files written and
 # the exit statuses.  No check depends on speed.
@@ -305,6 +305,43 @@ badinput)
     expect 2 "unknown command" "$A" frobnicate
     for d in "$T"/b*; do whole_rows "$d/results.csv"; done
     pass "no refused command left a half-written row"
+    ;;
+variants)
+    # name=backend[VAR=VALUE;…]: the backend's worker with the settings in its
+    # environment, reported under its own name.
+    expect 0 "run a variant beside its backend" "$A" run --alloc 'glibc,g2=glibc[ASB_VARIANT_A=1;ASB_VARIANT_B=x,y]' \
+        --workload churn --param iters=2000 --reps 2 --no-plot -o "$T/v"
+    [ "$(field "$T/v/results.csv" backend | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = "g2:2 glibc:2 " ] ||
+        fail "backend column: $(field "$T/v/results.csv" backend | tr '\n' ' ')"
+    [ "$(field "$T/v/results.csv" status | sort -u)" = ok ] || fail "variant runs not ok"
+    pass "the variant's rows carry its name"
+    grep -q '"g2": "glibc.*\[ASB_VARIANT_A=1;ASB_VARIANT_B=x,y\]"' "$T/v/env.json" || fail "env.json lacks the variant's settings"
+    pass "env.json records the variant's base and settings"
+    grep -q 'alloc=glibc,g2=glibc\[ASB_VARIANT_A=1;ASB_VARIANT_B=x,y\]' "$T/v/matrix.txt" || fail "matrix.txt lacks the variant"
+    pass "matrix.txt keeps the variant (resume runs it again)"
+    if "$A" list | grep -q '^  gostyle '; then
+        # GOSTYLEDEBUG=mcache=0 sends every allocation through an mcentral lock.
+        expect 0 "gostyle with mcache=0 as a variant" "$A" run --alloc 'gostyle,nocache=gostyle[GOSTYLEDEBUG=mcache=0]' \
+            --workload churn --param iters=5000 --reps 1 --no-plot -o "$T/g"
+        locks() { awk -F, -v b="$(col "$T/g/results.csv" backend)" -v x="$(col "$T/g/results.csv" extra)" -v n="$1" \
+            'NR > 1 && $b == n { if (match($x, /central_lock_acquisitions=[0-9]+/)) print substr($x, RSTART + 26, RLENGTH - 26) }' \
+            "$T/g/results.csv"; }
+        [ "$(locks nocache)" -ge 5000 ] && [ "$(locks gostyle)" -lt 1000 ] ||
+            fail "central lock acquisitions: default $(locks gostyle), mcache=0 $(locks nocache)"
+        pass "the variant's settings reach the allocator (mcentral locks $(locks nocache) vs $(locks gostyle))"
+    fi
+    for bad in 'x=glibc[A=1' 'x=nosuch[A=1]' 'x=glibc[=1]' 'x=glibc[1A=1]' 'glibc=glibc[A=1]' 'x=glibc[]' 'x y=glibc[A=1]' \
+        'x=glibc[A=1][B=2]' 'x=glibc[A=1 B=2]'; do
+        expect 2 "malformed variant $bad" "$A" run --alloc "$bad" --workload churn -o "$T/vb"
+        [ -e "$T/vb" ] && fail "a refused variant created its folder"
+    done
+    expect 2 "variant with a bad setting" "$A" run --alloc 'x=glibc[1A=1]' --workload churn -o "$T/vb"
+    err_has "setting '1A=1' is not VAR=VALUE"
+    expect 2 "variant of an unknown backend" "$A" run --alloc 'x=nosuch[A=1]' --workload churn -o "$T/vb"
+    err_has "'nosuch' is not a built backend"
+    printf 'run workload=churn alloc=x=nosuch[A=1]\n' >"$T/badv.txt"
+    expect 2 "malformed variant in a matrix file" "$A" run --matrix "$T/badv.txt" -o "$T/vm"
+    err_has "badv.txt:1: alloc=x=nosuch\\[A=1\\]"
     ;;
 *)
     fail "unknown group $GROUP"
