@@ -136,9 +136,9 @@ static inline void *next_free_fast(gs_mspan *s) {
     return (void *)(s->start + (uintptr_t)idx * s->elemsize);
 }
 
-/* freegc mode: pop the P's LIFO of freed objects of this class.  P entered. */
-static inline void *freegc_pop(gs_p *p, int sc) {
-    gs_freegc_list *l = &p->freegc[sc];
+/* freegc mode: pop the thread's LIFO of freed objects of this class. */
+static inline void *freegc_pop(gs_m *m, int sc) {
+    gs_freegc_list *l = &m->freegc[sc];
     void *v = l->head;
     if (v) {
         l->head = *(void **)v;
@@ -147,13 +147,9 @@ static inline void *freegc_pop(gs_p *p, int sc) {
     return v;
 }
 
-/* A small object through the P (entered): freegc list, cached span, refill. */
+/* A small object through the P (entered): cached span, refill. */
 static void *alloc_small_p(gs_p *p, int sc, bool *needzero) {
     void *v;
-    if (gs_dbg.freegc && (v = freegc_pop(p, sc))) {
-        *needzero = true;
-        return v;
-    }
     gs_mspan *s = p->alloc[sc];
     if ((v = next_free_fast(s))) {
         *needzero = s->needzero;
@@ -193,6 +189,10 @@ static __attribute__((noinline)) void *alloc_slow(size_t n, int sc, size_t align
     if (sc < 0) sc = n <= GS_MAX_SMALL_SIZE ? small_class(n) : 0;
     bool needzero = false;
     void *v;
+    if (sc && gs_dbg.freegc && gs_tls.m && (v = freegc_pop(gs_tls.m, sc))) {
+        if (zero) memset(v, 0, gs_class_to_size[sc]);
+        return v;
+    }
     gs_p *p = enter_any_p();
     if (sc) {
         v = p ? alloc_small_p(p, sc, &needzero) : gs_mcentral_alloc_direct(sc, &needzero);
@@ -230,19 +230,18 @@ static inline void *alloc(size_t n, bool zero) {
     gs_p *p = gs_tls.p;
     if (GS_LIKELY(p != NULL && n <= GS_SMALL_SIZE_MAX)) {
         int sc = class16[(n + 15) >> 4];
-        gs_m *m = gs_tls.m;
+        gs_m *m = gs_tls.m; /* set whenever p is */
+        void *v;
+        if (GS_UNLIKELY(gs_dbg.freegc) && (v = freegc_pop(m, sc))) {
+            if (zero) memset(v, 0, gs_class_to_size[sc]);
+            return v;
+        }
         if (GS_LIKELY(gs_p_enter(p, m))) {
-            void *v;
-            bool needzero = true;
-            if (GS_UNLIKELY(gs_dbg.freegc) && (v = freegc_pop(p, sc))) {
-                gs_p_leave(m);
-            } else {
-                gs_mspan *s = p->alloc[sc];
-                if (GS_UNLIKELY(s->alloc_cache == 0)) return alloc_next_free(p, m, sc, zero);
-                v = next_free_fast(s);
-                needzero = s->needzero;
-                gs_p_leave(m);
-            }
+            gs_mspan *s = p->alloc[sc];
+            if (GS_UNLIKELY(s->alloc_cache == 0)) return alloc_next_free(p, m, sc, zero);
+            v = next_free_fast(s);
+            bool needzero = s->needzero;
+            gs_p_leave(m);
             if (zero && needzero) memset(v, 0, gs_class_to_size[sc]);
             return v;
         }
@@ -282,19 +281,16 @@ GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
         return;
     }
     if (GS_UNLIKELY(gs_dbg.freegc)) {
-        gs_p *p = gs_tls.p;
         gs_m *m = gs_tls.m;
-        if (p && gs_p_enter(p, m)) {
+        if (m) {
             unsigned sc = s->sizeclass;
-            gs_freegc_list *l = &p->freegc[sc];
+            gs_freegc_list *l = &m->freegc[sc];
             if (GS_LIKELY(l->count < gs_freegc_cap[sc])) {
                 *(void **)ptr = l->head;
                 l->head = ptr;
                 l->count++;
-                gs_p_leave(m);
                 return;
             }
-            gs_p_leave(m);
         }
     }
     gs_mcentral_free_slot(s, gs_span_obj_index(s, a));

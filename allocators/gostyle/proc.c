@@ -46,6 +46,7 @@ static struct {
     gs_m *free;
     gs_m *chunk;
     int chunk_left;
+    _Atomic(gs_m *) all;
 } allm = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 #define IDLE_CHECK_INTERVAL 64
@@ -70,10 +71,14 @@ static gs_m *m_alloc(void) {
             allm.chunk_left = M_CHUNK;
         }
         m = &allm.chunk[--allm.chunk_left];
+        m->next_all = atomic_load_explicit(&allm.all, memory_order_relaxed);
+        atomic_store_explicit(&allm.all, m, memory_order_release);
     }
     pthread_mutex_unlock(&allm.lock);
     return m;
 }
+
+gs_m *gs_allm_first(void) { return atomic_load_explicit(&allm.all, memory_order_acquire); }
 
 static void m_free(gs_m *m) {
     pthread_mutex_lock(&allm.lock);
@@ -105,7 +110,7 @@ static gs_p *take_over(gs_p *p, gs_m *old) {
 
 gs_p *gs_acquire_p(void) {
     gs_tls.p = NULL;
-    if (!gs_dbg.mcache || tls_state == THREAD_EXITED) return NULL;
+    if (tls_state == THREAD_EXITED) return NULL;
     if (tls_state == THREAD_FRESH) {
         tls_state = THREAD_REGISTERED;
         gs_tls.m = m_alloc();
@@ -114,6 +119,7 @@ gs_p *gs_acquire_p(void) {
         pthread_setspecific(exit_key, gs_tls.m);
         if (gs_tls.p) return gs_tls.p;
     }
+    if (!gs_dbg.mcache) return NULL;
     int n = gs_dbg.procs;
     int start = (int)(((uintptr_t)gs_tls.m / sizeof(gs_m)) % (uintptr_t)n);
     for (int i = 0; i < n; i++) {
@@ -148,6 +154,7 @@ void gs_thread_exit(void *arg) {
     gs_m *m = arg;
     gs_tls.p = NULL;
     tls_state = THREAD_EXITED;
+    gs_freegc_flush(m);
     for (int i = 0; i < gs_dbg.procs; i++) {
         gs_m *me = m;
         atomic_compare_exchange_strong(&gs_allp[i].owner, &me, NULL);

@@ -252,6 +252,10 @@ typedef struct gs_freegc_list {
 typedef struct gs_m {
     _Atomic int in_use;            /* inside an operation on its P */
     struct gs_m *next_free;
+    struct gs_m *next_all;         /* every M ever made, for statistics */
+    /* freegc mode: this thread's LIFO of freed objects per class.  Only the
+     * thread itself touches them, so they need no P and no handshake. */
+    gs_freegc_list freegc[GS_NUM_SPAN_CLASSES];
 } __attribute__((aligned(GS_CACHELINE))) gs_m;
 
 struct gs_p {
@@ -259,7 +263,6 @@ struct gs_p {
     uint64_t ops;                  /* owner operations, for idleness checks */
     uint64_t ops_seen;             /* ops at the last idleness check */
     gs_mspan *alloc[GS_NUM_SPAN_CLASSES];  /* mcache.alloc */
-    gs_freegc_list freegc[GS_NUM_SPAN_CLASSES];
     gs_pagecache pcache;
     gs_mspan *mspancache[GS_MSPAN_CACHE_SIZE];
     int nmspancache;
@@ -304,6 +307,10 @@ static inline void gs_p_leave(gs_m *m) {
 
 void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) GS_HIDDEN;
 extern uint32_t gs_freegc_cap[GS_NUM_SPAN_CLASSES] GS_HIDDEN;
+/* freegc mode: return every object on m's lists to its span (thread exit). */
+void gs_freegc_flush(gs_m *m) GS_HIDDEN;
+/* Every M ever made (a list through next_all; Ms are never freed). */
+gs_m *gs_allm_first(void) GS_HIDDEN;
 
 /* ---- mheap (mheap.c) ------------------------------------------------------ */
 typedef struct gs_heap_arena {

@@ -24,6 +24,13 @@
 #include "runtime.h"
 
 static struct gostyle_stats st;
+
+/* freegc: a thread that frees objects into its own list, then exits. */
+static void *free_all_and_exit(void *arg) {
+    void **objs = arg;
+    for (int i = 0; i < 50; i++) gfree(objs[i]);
+    return NULL;
+}
 static struct gostyle_stats *stats(void) {
     gostyle_stats(&st);
     return &st;
@@ -179,6 +186,20 @@ int main(int argc, char **argv) {
         CHECK_EQ(stats()->freegc_listed_objects, 0);
         gfree(a);
         CHECK_EQ(stats()->freegc_listed_objects, 1);
+        /* Lists belong to the thread: another thread's free does not reach
+         * this thread's list, and a thread's list goes back to the spans
+         * when it exits. */
+        uint64_t live = stats()->live_objects;
+        void *objs[50];
+        for (int i = 0; i < 50; i++) objs[i] = gmalloc(48);
+        pthread_t t;
+        CHECK_EQ(pthread_create(&t, NULL, free_all_and_exit, objs), 0);
+        CHECK_EQ(pthread_join(t, NULL), 0);
+        CHECK_EQ(stats()->freegc_listed_objects, 0); /* `a` went to objs[0]; the thread's list was flushed */
+        CHECK_EQ(stats()->live_objects, live);
+        for (int i = 0; i < 50; i++) objs[i] = gmalloc(48);
+        for (int i = 0; i < 50; i++)
+            for (int k = i + 1; k < 50; k++) CHECK(objs[i] != objs[k]); /* no slot handed out twice */
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
