@@ -64,6 +64,14 @@ typedef struct asb_alloc_choice {
     char *preload; /* a library to preload, or NULL */
     char *env;     /* a variant's settings, "VAR=VALUE;…", or NULL */
 } asb_alloc_choice;
+/* Splits a list of backends or schedulers at the commas outside brackets (a
+ * variant's settings may hold commas: g=gostyle[GOSTYLEDEBUG=freegc=1,procs=2]). */
+void asb_split_choices(asb_strlist *parts, const char *spec);
+/* "label=base[VAR=VALUE;…]": 1 with the parts (allocated), 0 if item is not
+ * a variant, -1 with a message in *err (allocated) if it is a malformed one. */
+int asb_parse_variant(const char *item, char **label, char **base, char **settings, char **err);
+/* In a child before exec: put "VAR=VALUE;…" into the environment. */
+void asb_setenv_settings(const char *settings);
 /* Parse "a,b,name=/path.so,name=b[VAR=VALUE]" or "all" into *out; returns the
  * count, or -1 with a message in *err (allocated) for a bad item. */
 int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err);
@@ -98,7 +106,9 @@ void asb_csv_free(char **fields, int n);
 typedef struct asb_cell {
     asb_alloc_choice alloc;       /* backend; name "go" for the Go runtime's worker */
     const asb_workload *workload;
-    char *sched;                  /* NULL for allocator and trace workloads */
+    char *sched;                  /* NULL for allocator and trace workloads; a variant's name */
+    char *sched_base;             /* the scheduler that runs: sched, or a variant's base */
+    char *sched_env;              /* a variant's settings "VAR=VALUE;…", or NULL */
     int threads;
     bool quick;                   /* parameter preset */
     asb_strlist overrides;        /* KEY=VALUE given for this cell */

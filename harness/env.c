@@ -137,7 +137,20 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
         free(version);
         free(cmd);
     }
-    fprintf(f, "\n  }\n}\n");
+    fprintf(f, "\n  },\n  \"scheduler_variants\": {");
+    asb_strlist_free(&asked);
+    for (int i = 0; i < m->ncells; i++) {
+        const asb_cell *c = &m->cells[i];
+        if (!c->sched_env || asb_strlist_has(&asked, c->sched)) continue;
+        asb_strlist_push(&asked, c->sched);
+        char *what = asb_xasprintf("%s [%s]", c->sched_base, c->sched_env);
+        fprintf(f, "%s\n    ", asked.n > 1 ? "," : "");
+        json_string(f, c->sched);
+        fputs(": ", f);
+        json_string(f, what);
+        free(what);
+    }
+    fprintf(f, "%s}\n}\n", asked.n ? "\n  " : "");
     if (fclose(f) != 0) asb_die_usage("cannot write %s: %s", path, strerror(errno));
     asb_strlist_free(&asked);
     free(path);

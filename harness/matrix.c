@@ -84,6 +84,40 @@ static char *sched_names(void) {
     return out;
 }
 
+static bool known_sched(const char *name) { return asb_sched_find(name) || !strcmp(name, go_sched); }
+
+/* One item of sched=: a scheduler, or a variant name=sched[VAR=VALUE;…].
+ * Fills the cell's sched, sched_base and sched_env; -1 after a failure. */
+static int sched_choice(parse_state *ps, const char *item, asb_cell *cell) {
+    char *label, *base, *settings, *err;
+    int variant = asb_parse_variant(item, &label, &base, &settings, &err);
+    if (variant < 0) {
+        fail(ps, "sched=: %s", err);
+        free(err);
+        return -1;
+    }
+    if (variant == 0) {
+        label = asb_xstrdup(item);
+        base = asb_xstrdup(item);
+        settings = NULL;
+    }
+    const char *problem = !known_sched(base) ? "unknown scheduler"
+                          : variant && known_sched(label) ? "a variant needs a name of its own, not the scheduler"
+                                                          : NULL;
+    if (problem) {
+        char *valid = sched_names();
+        fail(ps, "%s '%s' (valid: %s, or name=scheduler[VAR=VALUE;…])", problem, known_sched(base) ? label : base,
+             valid);
+        free(valid);
+        free(label);
+        free(base);
+        free(settings);
+        return -1;
+    }
+    *cell = (asb_cell){.sched = label, .sched_base = base, .sched_env = settings};
+    return 0;
+}
+
 static int parse_int(parse_state *ps, const char *key, const char *v, int lo, int hi, int *out) {
     char *end;
     errno = 0;
@@ -204,7 +238,7 @@ static int expand_params(parse_state *ps, run_line *rl, asb_cell *proto, int axi
     if (axis == rl->param_keys.n) {
         for (int t = 0; t < rl->threads.n; t++) {
             proto->threads = atoi(rl->threads.items[t]);
-            if (proto->sched && !strcmp(proto->sched, go_sched)) {
+            if (proto->sched && !strcmp(proto->sched_base, go_sched)) {
                 asb_alloc_choice go = {(char *)go_sched, (char *)go_sched, NULL, NULL};
                 if (add_cell(ps, proto, &go)) return -1;
                 continue;
@@ -302,15 +336,15 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
         /* go needs no C scheduler; a build may register a descriptor for it */
         if (!asb_sched_find(go_sched)) asb_strlist_push(&rl.scheds, go_sched);
     } else {
-        asb_strlist_split(&rl.scheds, sched_spec, ',');
+        asb_split_choices(&rl.scheds, sched_spec);
     }
-    for (int i = 0; i < rl.scheds.n; i++)
-        if (!asb_sched_find(rl.scheds.items[i]) && strcmp(rl.scheds.items[i], go_sched)) {
-            char *valid = sched_names();
-            fail(ps, "unknown scheduler '%s' (valid: %s)", rl.scheds.items[i], valid);
-            free(valid);
-            goto out;
-        }
+    for (int i = 0; i < rl.scheds.n; i++) {
+        asb_cell check;
+        if (sched_choice(ps, rl.scheds.items[i], &check)) goto out;
+        free(check.sched);
+        free(check.sched_base);
+        free(check.sched_env);
+    }
     asb_strlist_split(&rl.threads, threads_spec, ',');
     if (rl.threads.n == 0) { fail(ps, "threads=: empty list"); goto out; }
     for (int i = 0; i < rl.threads.n; i++) {
@@ -321,8 +355,10 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
         const asb_workload *wl = asb_workload_find(rl.workloads.items[w]);
         bool is_sched = !strcmp(wl->kind, "sched");
         for (int s = 0; s < (is_sched ? rl.scheds.n : 1); s++) {
-            asb_cell proto = {.workload = wl, .sched = is_sched ? rl.scheds.items[s] : NULL, .quick = rl.quick};
-            if (proto.sched) proto.sched = asb_xstrdup(proto.sched);
+            asb_cell proto = {0};
+            if (is_sched) sched_choice(ps, rl.scheds.items[s], &proto); /* checked above */
+            proto.workload = wl;
+            proto.quick = rl.quick;
             int e = expand_params(ps, &rl, &proto, 0);
             asb_strlist_free(&proto.overrides);
             if (e) goto out;

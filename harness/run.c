@@ -70,7 +70,8 @@ static const char *usage_text =
     "                      library the build did not find (run under LD_PRELOAD); name=backend[VAR=V;…]\n"
     "                      for a backend run with settings, e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1]\n"
     "  --workload LIST     workloads (default churn), or all; see asbench list\n"
-    "  --sched LIST        schedulers for scheduler workloads (default all; go = the Go runtime)\n"
+    "  --sched LIST        schedulers for scheduler workloads (default all; go = the Go runtime);\n"
+    "                      name=sched[VAR=V;…] for a scheduler run with settings (GMPDEBUG=…)\n"
     "  --threads LIST      thread counts, e.g. 1,2 (default 1)\n"
     "  --param KEY=VALUE   set a workload parameter; VALUE may be a comma list (repeatable)\n"
     "settings:\n"
@@ -182,7 +183,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool is_go(const asb_cell *c) { return c->sched && !strcmp(c->sched, "go"); }
+static bool is_go(const asb_cell *c) { return c->sched && !strcmp(c->sched_base, "go"); }
 
 /* The Go worker lives in the build tree beside the C workers' folder. */
 static char *go_worker_path(void) {
@@ -239,13 +240,14 @@ static void exec_worker(const asb_cell *c, const run_env *env, int result_fd, co
     argv[n++] = "3";
     if (c->sched) {
         argv[n++] = "--sched";
-        argv[n++] = c->sched;
+        argv[n++] = c->sched_base;
     }
     if (c->alloc.preload) {
         argv[n++] = "--preloaded";
         argv[n++] = c->alloc.name;
     }
     asb_alloc_choice_setenv(&c->alloc);
+    if (c->sched_env) asb_setenv_settings(c->sched_env);
     for (int i = 0; i < c->overrides.n && n < 124; i++) {
         argv[n++] = "--param";
         argv[n++] = c->overrides.items[i];

@@ -158,9 +158,7 @@ static int alloc_error(char **err, asb_strlist *parts, const char *fmt, ...) {
     return -1;
 }
 
-/* Splits an --alloc list at the commas outside brackets (a variant's
- * settings may hold commas: g=gostyle[GOSTYLEDEBUG=freegc=1,procs=2]). */
-static void split_alloc_list(asb_strlist *parts, const char *spec) {
+void asb_split_choices(asb_strlist *parts, const char *spec) {
     const char *item = spec;
     int depth = 0;
     for (const char *c = spec;; c++) {
@@ -202,8 +200,51 @@ static const char *bad_setting(const char *settings, char *buf, size_t len) {
     return bad;
 }
 
+int asb_parse_variant(const char *item, char **label, char **base, char **settings, char **err) {
+    const char *eq = strchr(item, '='), *bracket = eq ? strchr(eq + 1, '[') : NULL;
+    if (!bracket) return 0;
+    *err = NULL;
+    char *name = asb_xstrndup(item, (size_t)(eq - item));
+    char *what = asb_xstrndup(eq + 1, (size_t)(bracket - eq - 1));
+    size_t n = strlen(bracket);
+    char bad[256];
+    if (!valid_label(name))
+        *err = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=base[VAR=VALUE;…])", item);
+    else if (n < 3 || bracket[n - 1] != ']' || strchr(bracket + 1, '[') || memchr(bracket + 1, ']', n - 2))
+        *err = asb_xasprintf("%s: expected name=base[VAR=VALUE;…] with the settings in one pair of brackets", item);
+    if (!*err) {
+        *settings = asb_xstrndup(bracket + 1, n - 2);
+        if (bad_setting(*settings, bad, sizeof bad)) {
+            *err = asb_xasprintf("%s: setting '%s' is not VAR=VALUE", item, bad);
+            free(*settings);
+        }
+    }
+    if (*err) {
+        free(name);
+        free(what);
+        return -1;
+    }
+    *label = name;
+    *base = what;
+    return 1;
+}
+
 /* Checks one item of an --alloc list; NULL if valid, else the message. */
 static char *check_alloc_item(const char *item, const char *valid) {
+    char *label, *base, *settings, *msg = NULL;
+    int variant = asb_parse_variant(item, &label, &base, &settings, &msg);
+    if (variant < 0) return msg;
+    if (variant) {
+        const asb_backend_entry *e = asb_backend_entry_find(base);
+        if (asb_backend_entry_find(label) || !strcmp(label, "go"))
+            msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
+        else if (!e || !e->found)
+            msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
+        free(label);
+        free(base);
+        free(settings);
+        return msg;
+    }
     const char *eq = strchr(item, '=');
     if (!eq) {
         const asb_backend_entry *e = asb_backend_entry_find(item);
@@ -216,42 +257,22 @@ static char *check_alloc_item(const char *item, const char *valid) {
                                  item, e->debian_package, valid);
         return NULL;
     }
-    char *label = asb_xstrndup(item, (size_t)(eq - item));
-    const char *what = eq + 1, *bracket = strchr(what, '[');
-    char *msg = NULL;
-    if (!valid_label(label)) {
-        msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so or "
-                            "name=backend[VAR=VALUE;…])", item);
-    } else if (asb_backend_entry_find(label) || !strcmp(label, "go")) {
+    label = asb_xstrndup(item, (size_t)(eq - item));
+    if (!valid_label(label))
+        msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so)", item);
+    else if (asb_backend_entry_find(label) || !strcmp(label, "go"))
         msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
-    } else if (!*what) {
+    else if (!eq[1])
         msg = asb_xasprintf("%s=: expected name=/path/to/lib.so or name=backend[VAR=VALUE;…]", label);
-    } else if (bracket) {
-        char *base = asb_xstrndup(what, (size_t)(bracket - what));
-        size_t n = strlen(bracket);
-        const asb_backend_entry *e = asb_backend_entry_find(base);
-        char bad[256];
-        if (n < 3 || bracket[n - 1] != ']' || strchr(bracket + 1, '[') || memchr(bracket + 1, ']', n - 2))
-            msg = asb_xasprintf("%s: expected name=backend[VAR=VALUE;…] with the settings in one pair of brackets", item);
-        else if (!e || !e->found)
-            msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
-        else {
-            char *settings = asb_xstrndup(bracket + 1, n - 2);
-            if (bad_setting(settings, bad, sizeof bad))
-                msg = asb_xasprintf("%s: setting '%s' is not VAR=VALUE", item, bad);
-            free(settings);
-        }
-        free(base);
-    } else if (access(what, R_OK) != 0) {
-        msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, what, strerror(errno));
-    }
+    else if (access(eq + 1, R_OK) != 0)
+        msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, eq + 1, strerror(errno));
     free(label);
     return msg;
 }
 
 int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
     asb_strlist parts = {0};
-    split_alloc_list(&parts, spec);
+    asb_split_choices(&parts, spec);
     if (parts.n == 1 && strcmp(parts.items[0], "all") == 0) {
         asb_strlist_free(&parts);
         for (int i = 0; i < asb_nbackends; i++)
@@ -276,15 +297,11 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
             c[i] = (asb_alloc_choice){asb_xstrdup(item), asb_xstrdup(item), NULL, NULL};
             continue;
         }
-        const char *what = eq + 1, *bracket = strchr(what, '[');
-        c[i] = (asb_alloc_choice){asb_xstrndup(item, (size_t)(eq - item)), NULL, NULL, NULL};
-        if (bracket) {
-            c[i].worker = asb_xstrndup(what, (size_t)(bracket - what));
-            c[i].env = asb_xstrndup(bracket + 1, strlen(bracket) - 2);
-        } else {
-            char *abs = realpath(what, NULL);
-            c[i].worker = asb_xstrdup("glibc");
-            c[i].preload = abs ? abs : asb_xstrdup(what);
+        char *msg;
+        if (asb_parse_variant(item, &c[i].name, &c[i].worker, &c[i].env, &msg) == 0) {
+            char *abs = realpath(eq + 1, NULL);
+            c[i] = (asb_alloc_choice){asb_xstrndup(item, (size_t)(eq - item)), asb_xstrdup("glibc"),
+                                      abs ? abs : asb_xstrdup(eq + 1), NULL};
         }
     }
     int n = parts.n;
@@ -307,9 +324,12 @@ void asb_alloc_choice_free(asb_alloc_choice *a) {
 
 void asb_alloc_choice_setenv(const asb_alloc_choice *a) {
     if (a->preload) setenv("LD_PRELOAD", a->preload, 1);
-    if (!a->env) return;
+    if (a->env) asb_setenv_settings(a->env);
+}
+
+void asb_setenv_settings(const char *settings) {
     asb_strlist list = {0};
-    asb_strlist_split(&list, a->env, ';');
+    asb_strlist_split(&list, settings, ';');
     for (int i = 0; i < list.n; i++) {
         char *eq = strchr(list.items[i], '=');
         *eq = 0;

@@ -339,6 +339,22 @@ variants)
     err_has "setting '1A=1' is not VAR=VALUE"
     expect 2 "variant of an unknown backend" "$A" run --alloc 'x=nosuch[A=1]' --workload churn -o "$T/vb"
     err_has "'nosuch' is not a built backend"
+    # Scheduler variants: GMPDEBUG=runnext=0 turns gmp's runnext off.
+    expect 0 "a scheduler variant beside its scheduler" "$A" run --alloc glibc --workload pingpong \
+        --sched 'gmp,nonext=gmp[GMPDEBUG=runnext=0]' --preset quick --param round_trips=2000 --reps 1 --no-plot -o "$T/sv"
+    hits() { awk -F, -v s="$(col "$T/sv/results.csv" scheduler)" -v x="$(col "$T/sv/results.csv" extra)" -v n="$1" \
+        'NR > 1 && $s == n { if (match($x, /runnext_hits=[0-9]+/)) print substr($x, RSTART + 13, RLENGTH - 13) }' \
+        "$T/sv/results.csv"; }
+    [ "$(hits nonext)" = 0 ] && [ "$(hits gmp)" -gt 0 ] || fail "runnext hits: default $(hits gmp), runnext=0 $(hits nonext)"
+    pass "the scheduler variant's settings reach the scheduler (runnext hits $(hits gmp) vs $(hits nonext))"
+    grep -q '"nonext": "gmp \[GMPDEBUG=runnext=0\]"' "$T/sv/env.json" || fail "env.json lacks the scheduler variant"
+    pass "env.json records the scheduler variant"
+    expect 2 "scheduler variant of an unknown scheduler" "$A" run --workload pingpong --sched 'x=nosuch[A=1]' -o "$T/vb"
+    err_has "unknown scheduler 'nosuch'"
+    expect 2 "scheduler variant named like a scheduler" "$A" run --workload pingpong --sched 'gmp=gmp[A=1]' -o "$T/vb"
+    err_has "a variant needs a name of its own"
+    expect 2 "malformed scheduler variant" "$A" run --workload pingpong --sched 'x=gmp[A]' -o "$T/vb"
+    err_has "setting 'A' is not VAR=VALUE"
     printf 'run workload=churn alloc=x=nosuch[A=1]\n' >"$T/badv.txt"
     expect 2 "malformed variant in a matrix file" "$A" run --matrix "$T/badv.txt" -o "$T/vm"
     err_has "badv.txt:1: alloc=x=nosuch\\[A=1\\]"
