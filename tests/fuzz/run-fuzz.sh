@@ -63,5 +63,8 @@ if [ -f "$dir/options" ]; then options=$(cat "$dir/options"); fi
 echo "fuzzing $target for $seconds s (corpus $dir/corpus, scratch $build/scratch-corpus)"
 # The target's options come last: they override these defaults.
 # shellcheck disable=SC2086
+# libFuzzer's own exit status for a finding is 77, which meson reads as
+# "skipped": make every finding a failure.
 exec "$build/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -error_exitcode=1 -timeout_exitcode=1 \
     -artifact_prefix="$build/artifacts/" $options "$build/scratch-corpus" "$dir/corpus"

@@ -319,7 +319,7 @@ variants)
     pass "env.json records the variant's base and settings"
     grep -q 'alloc=glibc,g2=glibc\[ASB_VARIANT_A=1;ASB_VARIANT_B=x,y\]' "$T/v/matrix.txt" || fail "matrix.txt lacks the variant"
     pass "matrix.txt keeps the variant (resume runs it again)"
-    if "$A" list | grep -q '^  gostyle '; then
+    if "$A" list | grep -q '^  gostyle  *found'; then
         # GOSTYLEDEBUG=mcache=0 sends every allocation through an mcentral lock.
         expect 0 "gostyle with mcache=0 as a variant" "$A" run --alloc 'gostyle,nocache=gostyle[GOSTYLEDEBUG=mcache=0]' \
             --workload churn --param iters=5000 --reps 1 --no-plot -o "$T/g"

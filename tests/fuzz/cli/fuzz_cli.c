@@ -1,8 +1,9 @@
 /*
  * fuzz_cli.c — libFuzzer target for the command-line value parsers that
  * return errors instead of exiting: asb_parse_allocs (the --alloc LIST of
- * `asbench run` and `asbench stress`: names, "all", name=/path/lib.so) and
- * asb_strlist_split (every comma list).  Any input must give a consistent
+ * `asbench run` and `asbench stress`: names, "all", name=/path/lib.so,
+ * name=backend[VAR=VALUE;…]), asb_split_choices and asb_strlist_split
+ * (every comma list).  Any input must give a consistent
  * result or an error message, without a crash or undefined behaviour.  (The
  * worker's --param values are checked by code that exits; tests/stress/
  * bad_input.sh covers those.)  Built and run by tests/fuzz/run-fuzz.sh cli SECONDS.
@@ -28,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (int i = 0; i < parts.n; i++)
         if (!parts.items[i][0] || strchr(parts.items[i], ',')) abort();
     asb_strlist_free(&parts);
+    asb_split_choices(&parts, spec);
+    for (int i = 0; i < parts.n; i++)
+        if (!parts.items[i][0]) abort();
+    asb_strlist_free(&parts);
 
     asb_alloc_choice *choices = NULL;
     char *err = NULL;
@@ -37,10 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(err);
     } else {
         for (int i = 0; i < n; i++) {
-            if (!choices[i].name || !choices[i].name[0]) abort();
-            if (!choices[i].preload && !asb_backend_entry_find(choices[i].name)) abort();
-            free(choices[i].name);
-            free(choices[i].preload);
+            const asb_alloc_choice *c = &choices[i];
+            if (!c->name || !c->name[0] || !c->worker) abort();
+            if (!asb_backend_entry_find(c->worker)) abort(); /* every choice runs a built worker */
+            if (c->preload && c->env) abort();
+            if (!c->preload && !c->env && strcmp(c->name, c->worker)) abort();
+            asb_alloc_choice_free(&choices[i]);
         }
         free(choices);
     }
