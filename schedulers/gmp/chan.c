@@ -105,8 +105,16 @@ void gmp_chan_unlock(asb_chan *c) { gmp_unlock(&c->lock); }
 
 static char *chanbuf(asb_chan *c, size_t i) { return c->buf + i * c->elemsize; }
 
+/* Word-sized elements (the common case) are copied inline rather than
+ * through a call to memcpy for a size it cannot know. */
 static void copy_elem(asb_chan *c, void *dst, const void *src) {
-    if (dst && src && c->elemsize) memcpy(dst, src, c->elemsize);
+    if (!dst || !src) return;
+    switch (c->elemsize) {
+    case 0: break;
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    default: memcpy(dst, src, c->elemsize);
+    }
 }
 
 static bool chanparkcommit(G *gp, void *lock) {
@@ -188,25 +196,34 @@ bool gmp_chan_recv_ready_locked(asb_chan *c, void *ep, bool *ok) {
     return false;
 }
 
+/* Blocking send and receive are the API entry points themselves (the table
+ * in gmp.c points here) rather than being called from a wrapper: when a G
+ * parks, every frame between the task and the switch is a return that
+ * mispredicts on resumption, and these are the operations that park most. */
 void gmp_chan_send(asb_chan *c, const void *ep) {
+    G *gp = gmp_enter_runtime();
     gmp_lock(&c->lock);
-    if (gmp_chan_send_ready_locked(c, ep)) return;
-    G *gp = gmp_getg();
-    gmp_sudog sg = {.g = gp, .elem = (void *)ep};
-    gmp_waitq_enqueue(&c->sendq, &sg);
-    gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_SEND);
-    if (!sg.success) chan_panic("send on closed channel");
+    if (!gmp_chan_send_ready_locked(c, ep)) {
+        gmp_sudog sg = {.g = gp, .elem = (void *)ep};
+        gmp_waitq_enqueue(&c->sendq, &sg);
+        gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_SEND);
+        if (!sg.success) chan_panic("send on closed channel");
+    }
+    gmp_leave_runtime(gp);
 }
 
 bool gmp_chan_recv(asb_chan *c, void *ep) {
+    G *gp = gmp_enter_runtime();
     bool ok;
     gmp_lock(&c->lock);
-    if (gmp_chan_recv_ready_locked(c, ep, &ok)) return ok;
-    G *gp = gmp_getg();
-    gmp_sudog sg = {.g = gp, .elem = ep};
-    gmp_waitq_enqueue(&c->recvq, &sg);
-    gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_RECV);
-    return sg.success;
+    if (!gmp_chan_recv_ready_locked(c, ep, &ok)) {
+        gmp_sudog sg = {.g = gp, .elem = ep};
+        gmp_waitq_enqueue(&c->recvq, &sg);
+        gmp_gopark(chanparkcommit, &c->lock, WAIT_CHAN_RECV);
+        ok = sg.success;
+    }
+    gmp_leave_runtime(gp);
+    return ok;
 }
 
 /* Non-blocking send (select with one case and a default).  Go first does a

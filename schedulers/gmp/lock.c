@@ -12,7 +12,6 @@
 
 #include "runtime2.h"
 
-enum { MUTEX_UNLOCKED = 0, MUTEX_LOCKED = 1, MUTEX_SLEEPING = 2 };
 enum { ACTIVE_SPIN = 4, ACTIVE_SPIN_CNT = 30, PASSIVE_SPIN = 1 };
 
 static inline void cpu_relax(void) {
@@ -38,15 +37,15 @@ static void futex_wake(_Atomic uint32_t *addr, int n) {
 }
 
 bool gmp_trylock(gmp_mutex *l) {
-    uint32_t unlocked = MUTEX_UNLOCKED;
-    return atomic_compare_exchange_strong_explicit(&l->key, &unlocked, MUTEX_LOCKED,
+    uint32_t unlocked = GMP_MUTEX_UNLOCKED;
+    return atomic_compare_exchange_strong_explicit(&l->key, &unlocked, GMP_MUTEX_LOCKED,
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
 /* Takes the lock if it is free, setting it to `wait`. */
 static bool grab_if_free(gmp_mutex *l, uint32_t wait) {
-    while (relaxed_load(&l->key) == MUTEX_UNLOCKED) {
-        uint32_t expected = MUTEX_UNLOCKED;
+    while (relaxed_load(&l->key) == GMP_MUTEX_UNLOCKED) {
+        uint32_t expected = GMP_MUTEX_UNLOCKED;
         if (atomic_compare_exchange_weak_explicit(&l->key, &expected, wait, memory_order_acquire,
                                                   memory_order_relaxed))
             return true;
@@ -54,11 +53,11 @@ static bool grab_if_free(gmp_mutex *l, uint32_t wait) {
     return false;
 }
 
-void gmp_lock(gmp_mutex *l) {
-    uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_LOCKED, memory_order_acquire);
-    if (v == MUTEX_UNLOCKED) return;
-    /* v is LOCKED or SLEEPING; whatever we set must keep sleepers visible. */
-    uint32_t wait = v;
+/* gmp_lock's exchange found the lock held (seen: LOCKED or SLEEPING). */
+void gmp_lock_slow(gmp_mutex *l, uint32_t seen) {
+    /* Whatever we set must keep sleepers visible. */
+    uint32_t wait = seen;
+    uint32_t v;
     for (;;) {
         for (int i = 0; i < ACTIVE_SPIN; i++) {
             if (grab_if_free(l, wait)) return;
@@ -68,17 +67,15 @@ void gmp_lock(gmp_mutex *l) {
             if (grab_if_free(l, wait)) return;
             sched_yield();
         }
-        v = atomic_exchange_explicit(&l->key, MUTEX_SLEEPING, memory_order_acquire);
-        if (v == MUTEX_UNLOCKED) return;
-        wait = MUTEX_SLEEPING;
-        futex_wait(&l->key, MUTEX_SLEEPING, -1);
+        v = atomic_exchange_explicit(&l->key, GMP_MUTEX_SLEEPING, memory_order_acquire);
+        if (v == GMP_MUTEX_UNLOCKED) return;
+        wait = GMP_MUTEX_SLEEPING;
+        futex_wait(&l->key, GMP_MUTEX_SLEEPING, -1);
     }
 }
 
-void gmp_unlock(gmp_mutex *l) {
-    uint32_t v = atomic_exchange_explicit(&l->key, MUTEX_UNLOCKED, memory_order_release);
-    if (v == MUTEX_SLEEPING) futex_wake(&l->key, 1);
-}
+/* gmp_unlock released a lock that had sleepers: wake one. */
+void gmp_unlock_wake(gmp_mutex *l) { futex_wake(&l->key, 1); }
 
 void gmp_noteclear(gmp_note *n) { relaxed_store(&n->key, 0); }
 

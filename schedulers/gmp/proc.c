@@ -155,14 +155,31 @@ static void allgadd(G *gp) {
     atomic_fetch_add_explicit(&gmp_allgs_count, 1, memory_order_relaxed);
 }
 
+/* The global free list must take every G without allocating: make room
+ * for one more G before it exists (gflock held). */
+static bool gfree_reserve(void) {
+    if (gmp_sched.gfreeslots == gmp_sched.gfreecap) {
+        size_t cap = gmp_sched.gfreecap ? 2 * gmp_sched.gfreecap : 1024;
+        G **v = realloc(gmp_sched.gfree, cap * sizeof *v);
+        if (!v) return false;
+        gmp_sched.gfree = v;
+        gmp_sched.gfreecap = cap;
+    }
+    gmp_sched.gfreeslots++;
+    return true;
+}
+
 /* A new G lives at the top of its own stack, below a per-G "colour" offset
  * of 0-31 cache lines: stack slots are 68 KiB apart, so without it every G's
  * hot lines (the G and the top frames) would fall into the same few cache
  * sets. */
 static G *malg(P *pp) {
     static _Atomic uint32_t colour;
+    gmp_lock(&gmp_sched.gflock);
+    bool room = gfree_reserve();
+    gmp_unlock(&gmp_sched.gflock);
     gmp_stack st;
-    if (!gmp_stackalloc(pp, &st)) return NULL;
+    if (!room || !gmp_stackalloc(pp, &st)) return NULL;
     uint32_t c = atomic_fetch_add_explicit(&colour, 1, memory_order_relaxed) % 32;
     uintptr_t top = (uintptr_t)st.lo + GMP_STACK_SIZE;
     G *gp = (G *)((top - sizeof(G) - c * 64) & ~(uintptr_t)63);
@@ -174,54 +191,49 @@ static G *malg(P *pp) {
     return gp;
 }
 
-/* Put a dead G on pp's free list; past GMP_GFREE_LOCAL_MAX move half of the
- * list to the global one.  Gs keep their stacks (all stacks have one size). */
+/* Put a dead G on pp's free list; when it is full move its older half to
+ * the global one.  Gs keep their stacks (all stacks have one size).  The
+ * lists are arrays of pointers, not lists linked through the Gs as in Go:
+ * moving 32 Gs between them then touches 32 pointers, not 32 cold G
+ * structures each on its own stack page. */
 static void gfput(P *pp, G *gp) {
-    gp->schedlink = pp->gfree;
-    pp->gfree = gp;
-    if (++pp->gfreecnt < GMP_GFREE_LOCAL_MAX) return;
+    pp->gfree[pp->gfreecnt++] = gp;
+    if (pp->gfreecnt < GMP_GFREE_LOCAL_MAX) return;
+    enum { HALF = GMP_GFREE_LOCAL_MAX / 2 };
     gmp_lock(&gmp_sched.gflock);
-    while (pp->gfreecnt >= GMP_GFREE_LOCAL_MAX / 2) {
-        G *g = pp->gfree;
-        pp->gfree = g->schedlink;
-        pp->gfreecnt--;
-        g->schedlink = gmp_sched.gfree;
-        gmp_sched.gfree = g;
-        relaxed_store(&gmp_sched.ngfree, relaxed_load(&gmp_sched.ngfree) + 1);
-    }
+    size_t n = relaxed_load(&gmp_sched.ngfree);
+    memcpy(&gmp_sched.gfree[n], pp->gfree, HALF * sizeof(G *));
+    relaxed_store(&gmp_sched.ngfree, n + HALF);
     gmp_unlock(&gmp_sched.gflock);
+    memmove(pp->gfree, pp->gfree + HALF, (GMP_GFREE_LOCAL_MAX - HALF) * sizeof(G *));
+    pp->gfreecnt -= HALF;
 }
 
 /* pp may be NULL (outside spawn): take one G straight from the global list. */
 static G *gfget(P *pp) {
-    if (pp && pp->gfree == NULL && relaxed_load(&gmp_sched.ngfree) > 0) {
-        gmp_lock(&gmp_sched.gflock);
-        while (pp->gfreecnt < GMP_GFREE_LOCAL_MAX / 2 && gmp_sched.gfree) {
-            G *g = gmp_sched.gfree;
-            gmp_sched.gfree = g->schedlink;
-            relaxed_store(&gmp_sched.ngfree, relaxed_load(&gmp_sched.ngfree) - 1);
-            g->schedlink = pp->gfree;
-            pp->gfree = g;
-            pp->gfreecnt++;
-        }
-        gmp_unlock(&gmp_sched.gflock);
-    }
     if (!pp) {
+        G *g = NULL;
         gmp_lock(&gmp_sched.gflock);
-        G *g = gmp_sched.gfree;
-        if (g) {
-            gmp_sched.gfree = g->schedlink;
-            relaxed_store(&gmp_sched.ngfree, relaxed_load(&gmp_sched.ngfree) - 1);
+        size_t n = relaxed_load(&gmp_sched.ngfree);
+        if (n > 0) {
+            g = gmp_sched.gfree[n - 1];
+            relaxed_store(&gmp_sched.ngfree, n - 1);
         }
         gmp_unlock(&gmp_sched.gflock);
         return g;
     }
-    G *g = pp->gfree;
-    if (g) {
-        pp->gfree = g->schedlink;
-        pp->gfreecnt--;
-        if (pp->gfree) __builtin_prefetch(pp->gfree, 1);
+    if (pp->gfreecnt == 0 && relaxed_load(&gmp_sched.ngfree) > 0) {
+        gmp_lock(&gmp_sched.gflock);
+        size_t n = relaxed_load(&gmp_sched.ngfree);
+        size_t k = n < GMP_GFREE_LOCAL_MAX / 2 ? n : GMP_GFREE_LOCAL_MAX / 2;
+        memcpy(pp->gfree, &gmp_sched.gfree[n - k], k * sizeof(G *));
+        relaxed_store(&gmp_sched.ngfree, n - k);
+        gmp_unlock(&gmp_sched.gflock);
+        pp->gfreecnt = (int)k;
     }
+    if (pp->gfreecnt == 0) return NULL;
+    G *g = pp->gfree[--pp->gfreecnt];
+    if (pp->gfreecnt > 0) __builtin_prefetch(pp->gfree[pp->gfreecnt - 1], 1);
     return g;
 }
 
@@ -288,15 +300,9 @@ uint64_t gmp_outside_spawns(void) { return atomic_load(&outside_spawns); }
 
 /* ---- switching to g0 ---- */
 
-/* Switch from the running G to its M's g0, which runs fn(gp). */
-static void mcall(M *m, G *gp, void (*fn)(G *)) {
-    m->mcall_fn = fn;
-    asb_uctx_switch(&gp->ctx, &m->g0);
-}
-
 static void dropg(M *m) { relaxed_store(&m->curg, NULL); }
 
-static void park_m(G *gp) {
+void gmp_park_m(G *gp) {
     M *m = gp->m; /* we run on its g0 */
     gmp_casgstatus(gp, G_RUNNING, G_WAITING);
     dropg(m);
@@ -309,19 +315,6 @@ static void park_m(G *gp) {
         m->runnow = gp;
         m->runnow_inherit = true;
     }
-}
-
-/* Park the calling G.  unlockf(gp, lock) runs on g0 once the G is parked
- * (typically releasing the lock that protects the wait queue); if it returns
- * false the G resumes at once. */
-void gmp_gopark(bool (*unlockf)(G *, void *), void *lock, gmp_waitreason reason) {
-    M *m = gmp_getm();
-    G *gp = relaxed_load(&m->curg);
-    relaxed_store(&gp->waitreason, reason);
-    m->waitunlockf = unlockf;
-    m->waitlock = lock;
-    mcall(m, gp, park_m);
-    relaxed_store(&gp->waitreason, WAIT_NONE);
 }
 
 /* Make a parked G runnable in the current P's runnext (it inherits the time
@@ -352,7 +345,7 @@ static void gopreempt_m(G *gp) { gosched_common(gp); }
 /* Gosched: the caller goes to the global queue. */
 void gmp_gosched(void) {
     M *m = gmp_getm();
-    mcall(m, relaxed_load(&m->curg), gosched_m);
+    gmp_mcall(m, relaxed_load(&m->curg), gosched_m);
 }
 
 /* A preemption request was honoured: like Gosched, counted apart. */
@@ -362,7 +355,7 @@ void gmp_gopreempt(bool async) {
         m->p->stats.preempt_async++;
     else
         m->p->stats.preempt_coop++;
-    mcall(m, relaxed_load(&m->curg), gopreempt_m);
+    gmp_mcall(m, relaxed_load(&m->curg), gopreempt_m);
 }
 
 static void root_done(void) {
@@ -393,7 +386,7 @@ void gmp_goexit(void) {
     G *gp = gmp_getg();
     relaxed_store(&gp->user_code, false); /* first: from here on no preemption */
     atomic_signal_fence(memory_order_seq_cst);
-    mcall(gmp_getm(), gp, goexit0);
+    gmp_mcall(gmp_getm(), gp, goexit0);
     gmp_throw("a dead G was resumed");
 }
 
@@ -719,18 +712,22 @@ static void execute(M *m, G *gp, bool inherit) {
     fn(gp);
 }
 
+/* One call site of execute, so that it is inlined: g0 resumes from a G's
+ * mcall right in this loop, with no return (a mispredicted one: the
+ * return-stack predictor holds the G's return addresses) to climb. */
 static void schedule(M *m) {
     for (;;) {
         bool inherit;
-        G *gp = find_runnable(m, &inherit);
-        if (!gp) return;
-        if (m->spinning) resetspinning(m);
-        execute(m, gp, inherit);
-        while (m->runnow) {
-            gp = m->runnow;
+        G *gp = m->runnow;
+        if (gp) {
             m->runnow = NULL;
-            execute(m, gp, m->runnow_inherit);
+            inherit = m->runnow_inherit;
+        } else {
+            gp = find_runnable(m, &inherit);
+            if (!gp) return;
+            if (m->spinning) resetspinning(m);
         }
+        execute(m, gp, inherit);
     }
 }
 
@@ -813,7 +810,7 @@ void gmp_exitsyscall(void) {
         gmp_casgstatus(gp, G_SYSCALL, G_RUNNING);
         return;
     }
-    mcall(m, gp, exitsyscall0);
+    gmp_mcall(m, gp, exitsyscall0);
 }
 
 /* ---- sysmon ---- */
@@ -943,23 +940,33 @@ static bool setup_ps(int nprocs) {
 }
 
 static void teardown(M *m0) {
-    for (G *gp = relaxed_load(&gmp_allgs), *next; gp; gp = next) {
-        next = gp->alllink;
-        asb_uctx_destroy(&gp->ctx); /* the G itself goes with its stack */
-    }
-    relaxed_store(&gmp_allgs, NULL);
-    relaxed_store(&gmp_allgs_count, 0);
+    /* Stacks go back to the pool, the Gs' last: the pool hands out the most
+     * recently returned first, and theirs are the stacks already touched
+     * and guarded. */
     for (int i = 0; gmp_allp && i < gmp_gomaxprocs; i++) {
         if (!gmp_allp[i]) continue;
         gmp_timers_destroy(gmp_allp[i]);
+        for (int j = 0; j < gmp_allp[i]->nstackcache; j++)
+            gmp_stackfree(gmp_allp[i]->stackcache[j]);
         free(gmp_allp[i]);
     }
+    for (G *gp = relaxed_load(&gmp_allgs), *next; gp; gp = next) {
+        next = gp->alllink;
+        asb_uctx_destroy(&gp->ctx);
+        gmp_stackfree(gp->stack); /* the G itself goes with its stack */
+    }
+    relaxed_store(&gmp_allgs, NULL);
+    relaxed_store(&gmp_allgs_count, 0);
     free(gmp_allp);
     gmp_allp = NULL;
     free(steal_coprimes);
     steal_coprimes = NULL;
-    gmp_stackpool_destroy();
+    gmp_stackpool_release();
     gmp_globrunq_destroy();
+    free(gmp_sched.gfree);
+    gmp_sched.gfree = NULL;
+    gmp_sched.gfreecap = gmp_sched.gfreeslots = 0;
+    relaxed_store(&gmp_sched.ngfree, 0);
     for (M *m = relaxed_load(&gmp_allm), *next; m; m = next) {
         next = m->alllink;
         if (m != m0) free(m);

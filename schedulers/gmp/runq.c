@@ -46,8 +46,17 @@ static bool runqputslow(P *pp, G *gp, uint32_t head, uint32_t tail) {
 
 void gmp_runqput(P *pp, G *gp, bool next) {
     if (next && gmp_opts.runnext) {
-        /* gp takes runnext; the G it displaces goes to the tail. */
-        G *old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
+        /* gp takes runnext; the G it displaces goes to the tail.  Thieves
+         * only ever swap a G out of runnext (to NULL) and only the owner puts
+         * one in, so an empty runnext stays empty until this store: no
+         * atomic exchange is needed then (a ping-pong hop always finds it
+         * empty, its partner having just been taken out of it). */
+        G *old = relaxed_load(&pp->runnext);
+        if (old == NULL) {
+            release_store(&pp->runnext, gp);
+            return;
+        }
+        old = atomic_exchange_explicit(&pp->runnext, gp, memory_order_acq_rel);
         if (old == NULL) return;
         gp = old;
     }

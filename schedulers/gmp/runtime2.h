@@ -17,6 +17,12 @@
 #include "ctx.h"
 #include "../sched.h"
 
+/* Everything the runtime's files share below is hidden: the scheduler
+ * library is compiled -fPIC, where a visible function may be interposed and
+ * so is never inlined, not even into its own file.  The interface is the
+ * asb_sched table (sched.h, above). */
+#pragma GCC visibility push(hidden)
+
 #define GMP_RUNQ_SIZE 256           /* per-P run queue, as Go */
 #define GMP_FORCE_PREEMPT_NS 10000000 /* sysmon preempts a G after 10 ms (forcePreemptNS) */
 #define GMP_STACK_SIZE (64 * 1024)  /* usable bytes per G stack (lazily committed) */
@@ -33,15 +39,26 @@ struct M;
 struct P;
 
 /* lock.c (lock_futex.go): the runtime's own mutex and one-shot note. */
+enum { GMP_MUTEX_UNLOCKED = 0, GMP_MUTEX_LOCKED = 1, GMP_MUTEX_SLEEPING = 2 };
 typedef struct gmp_mutex {
-    _Atomic uint32_t key; /* 0 unlocked, 1 locked, 2 locked with sleepers */
+    _Atomic uint32_t key; /* a GMP_MUTEX_* state */
 } gmp_mutex;
 typedef struct gmp_note {
     _Atomic uint32_t key; /* 0 clear, 1 woken */
 } gmp_note;
-void gmp_lock(gmp_mutex *l);
-void gmp_unlock(gmp_mutex *l);
+void gmp_lock_slow(gmp_mutex *l, uint32_t seen);
+void gmp_unlock_wake(gmp_mutex *l);
 bool gmp_trylock(gmp_mutex *l);
+/* The uncontended paths are inline (one exchange each, as Go's lock2 and
+ * unlock2 begin); only a held lock or a sleeping waiter leaves them. */
+static inline void gmp_lock(gmp_mutex *l) {
+    uint32_t v = atomic_exchange_explicit(&l->key, GMP_MUTEX_LOCKED, memory_order_acquire);
+    if (__builtin_expect(v != GMP_MUTEX_UNLOCKED, 0)) gmp_lock_slow(l, v);
+}
+static inline void gmp_unlock(gmp_mutex *l) {
+    uint32_t v = atomic_exchange_explicit(&l->key, GMP_MUTEX_UNLOCKED, memory_order_release);
+    if (__builtin_expect(v == GMP_MUTEX_SLEEPING, 0)) gmp_unlock_wake(l);
+}
 void gmp_notesleep(gmp_note *n);
 bool gmp_notetsleep(gmp_note *n, int64_t ns); /* false: timed out */
 void gmp_notewakeup(gmp_note *n);
@@ -78,7 +95,8 @@ const char *gmp_waitreason_string(gmp_waitreason r);
 
 /* stack.c (stack.go) */
 typedef struct gmp_stack {
-    char *lo; /* usable [lo, lo + GMP_STACK_SIZE); a guard page may lie below lo */
+    char *lo;     /* usable [lo, lo + GMP_STACK_SIZE); a guard page may lie below lo */
+    bool guarded; /* it does */
 } gmp_stack;
 
 /* time.c (time.go): a timer in one P's 4-ary heap. */
@@ -148,7 +166,7 @@ typedef struct P {
     _Atomic uint32_t runqhead, runqtail;
     _Atomic(G *) runq[GMP_RUNQ_SIZE];
     _Atomic(G *) runnext;
-    G *gfree;
+    G *gfree[GMP_GFREE_LOCAL_MAX]; /* dead Gs, most recently freed last */
     int gfreecnt;
     gmp_stack stackcache[GMP_STACK_CACHE];
     int nstackcache;
@@ -195,9 +213,10 @@ typedef struct schedt {
     G **runq;        /* global run queue: a ring of runqcap slots from runqhead */
     uint32_t runqcap, runqhead;
     _Atomic int32_t runqsize;
-    gmp_mutex gflock; /* global free G lists */
-    G *gfree;
-    _Atomic int ngfree; /* read without gflock as a hint */
+    gmp_mutex gflock; /* global free G list: an array with room for every G */
+    G **gfree;
+    size_t gfreecap, gfreeslots; /* room in gfree; Gs it must hold at most */
+    _Atomic size_t ngfree; /* read without gflock as a hint */
     _Atomic bool done;     /* root returned: Ms exit */
     M *timerwaiter;        /* idle M sleeping until the next timer (under lock) */
     _Atomic int64_t timerwaiter_when;
@@ -225,10 +244,45 @@ int64_t gmp_nanotime(void);
 uint32_t gmp_fastrandn(uint32_t n);
 void gmp_sched_lock(void); /* sched.lock with acquisition / contention counts */
 void gmp_sched_unlock(void);
-void gmp_gopark(bool (*unlockf)(G *, void *), void *lock, gmp_waitreason reason);
+/* Switch from the running G to its M's g0, which runs fn(gp) (Go's mcall).
+ * Inline, like gmp_gopark: every call frame between a parking G's API entry
+ * point and the switch is a return that mispredicts when the G resumes (the
+ * return-stack predictor then holds g0's return addresses). */
+static inline void gmp_mcall(M *m, G *gp, void (*fn)(G *)) {
+    m->mcall_fn = fn;
+    asb_uctx_switch(&gp->ctx, &m->g0);
+}
+void gmp_park_m(G *gp); /* gopark's second half, on g0 */
+/* Park the calling G.  unlockf(gp, lock) runs on g0 once the G is parked
+ * (typically releasing the lock that protects the wait queue); if it returns
+ * false the G resumes at once. */
+static inline void gmp_gopark(bool (*unlockf)(G *, void *), void *lock, gmp_waitreason reason) {
+    M *m = gmp_getm();
+    G *gp = relaxed_load(&m->curg);
+    relaxed_store(&gp->waitreason, reason);
+    m->waitunlockf = unlockf;
+    m->waitlock = lock;
+    gmp_mcall(m, gp, gmp_park_m);
+    relaxed_store(&gp->waitreason, WAIT_NONE);
+}
 void gmp_goready(G *gp);
 void gmp_gosched(void);
 void gmp_gopreempt(bool async);
+/* The brackets of every task API call (see gmp.c). */
+static inline G *gmp_enter_runtime(void) {
+    G *gp = gmp_getg();
+    if (gp) {
+        relaxed_store(&gp->user_code, false);
+        atomic_signal_fence(memory_order_seq_cst);
+    }
+    return gp;
+}
+static inline void gmp_leave_runtime(G *gp) {
+    if (!gp) return;
+    if (relaxed_load(&gp->preempt)) gmp_gopreempt(false);
+    atomic_signal_fence(memory_order_seq_cst);
+    relaxed_store(&gp->user_code, true);
+}
 void gmp_goexit(void) __attribute__((noreturn));
 int gmp_newproc(asb_task_fn fn, void *arg);
 void gmp_wakep(void);
@@ -252,7 +306,8 @@ G *gmp_globrunqget(P *pp, int max);        /* sched.lock held */
 
 /* stack.c (stack.go) */
 bool gmp_stackalloc(P *pp, gmp_stack *out);
-void gmp_stackpool_destroy(void);
+void gmp_stackfree(gmp_stack st);     /* at the end of a run only */
+void gmp_stackpool_release(void);     /* after the run's last stackfree */
 size_t gmp_stack_guard_count(void);
 
 /* time.c (time.go) */
@@ -286,7 +341,7 @@ void gmp_semrelease(gmp_sema *s);
 
 /* chan.c, select.c, sema.c: the blocking objects of the task API. */
 asb_chan *gmp_chan_make(size_t elemsize, size_t cap);
-void gmp_chan_send(asb_chan *c, const void *elem);
+void gmp_chan_send(asb_chan *c, const void *elem); /* API entry points (bracketed) */
 bool gmp_chan_recv(asb_chan *c, void *elem);
 bool gmp_chan_trysend(asb_chan *c, const void *elem); /* select with default, one case */
 bool gmp_chan_tryrecv(asb_chan *c, void *elem, bool *ok);
@@ -309,5 +364,7 @@ void gmp_mutex_lock(asb_mutex *m);
 void gmp_mutex_unlock(asb_mutex *m);
 void gmp_mutex_free(asb_mutex *m);
 void gmp_throw(const char *msg) __attribute__((noreturn));
+
+#pragma GCC visibility pop
 
 #endif

@@ -160,6 +160,19 @@ static void test_million(void) {
     run(2, NULL, many_root, &n);
     CHECK(stat("gs_total") >= (double)n);
     CHECK(stat("leaked_gs") == 0);
+    /* A million stacks are too many to keep for the next run: the pool is
+     * unmapped, and a new one serves the next run. */
+    CHECK(skynet_run(2, NULL, 1000) == 1000LL * 999 / 2);
+}
+
+/* The stacks of a run stay in the pool, guarded, for the next run: a smaller
+ * run after a bigger one needs no new stack, so no new guard page. */
+static void test_stack_pool(void) {
+    CHECK(skynet_run(1, NULL, 10000) == 10000LL * 9999 / 2);
+    double guards = stat("stack_guards");
+    CHECK(guards > 0);
+    CHECK(skynet_run(2, NULL, 1000) == 1000LL * 999 / 2);
+    CHECK(stat("stack_guards") == guards);
 }
 
 /* ---- channels ---- */
@@ -760,6 +773,9 @@ static void test_stack_guard(void) {
     pid_t pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
+        /* A first run leaves its stacks in the pool: the overflowing G gets
+         * one of them, so this also checks that kept stacks keep guards. */
+        CHECK(skynet_run(1, NULL, 100) == 100LL * 99 / 2);
         run(1, NULL, overflow_root, NULL);
         _exit(0);
     }
@@ -825,6 +841,7 @@ static const struct {
     {"leak-dump", test_leak_and_dump},
     {"rerun", test_rerun},
     {"stack-guard", test_stack_guard},
+    {"stack-pool", test_stack_pool},
 };
 
 int main(int argc, char **argv) {
