@@ -14,6 +14,7 @@
 
 #include "../schedulers/gmp/ctx.h"
 #include "../schedulers/sched.h"
+#include "../workloads/sched/skynet_tree.h"
 
 static const asb_sched *S;
 static int procs = 1;
@@ -194,51 +195,17 @@ static double bench_pph(long n) {
     return (double)a.ns / (double)n;
 }
 
-/* ---- skynet ---- */
-
-typedef struct sky {
-    long long num, size;
-    asb_chan *out;
-} sky;
-
-static void skynet(void *p) {
-    sky *a = p;
-    if (a->size == 1) {
-        S->chan_send(a->out, &a->num);
-        free(a);
-        return;
-    }
-    asb_chan *c = S->chan_make(sizeof(long long), 0);
-    long long child = a->size / 10, sum = 0, v;
-    for (int i = 0; i < 10; i++) {
-        sky *k = malloc(sizeof *k);
-        *k = (sky){a->num + i * child, child, c};
-        S->spawn(skynet, k);
-    }
-    for (int i = 0; i < 10; i++) {
-        S->chan_recv(c, &v);
-        sum += v;
-    }
-    S->chan_free(c);
-    S->chan_send(a->out, &sum);
-    free(a);
-}
+/* ---- skynet (workloads/sched/skynet_tree.c) ---- */
 
 static void skynet_root(void *p) {
     loop_arg *a = p;
-    asb_chan *c = S->chan_make(sizeof(long long), 0);
-    sky *s = malloc(sizeof *s);
-    *s = (sky){0, a->n, c};
     uint64_t t0 = now_ns();
-    S->spawn(skynet, s);
-    long long r;
-    S->chan_recv(c, &r);
+    uint64_t sum = skynet_tree(S, (uint64_t)a->n, 10);
     a->ns = now_ns() - t0;
-    if (r != a->n * (a->n - 1) / 2) {
-        fprintf(stderr, "skynet: wrong sum %lld\n", r);
+    if (sum != (uint64_t)a->n * (uint64_t)(a->n - 1) / 2) {
+        fprintf(stderr, "skynet: wrong sum %llu\n", (unsigned long long)sum);
         exit(1);
     }
-    S->chan_free(c);
 }
 
 static double bench_skynet(long n) {

@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "../../schedulers/sched.h"
+#include "../../workloads/sched/skynet_tree.h"
 #include "../../schedulers/gmp/ctx.h"
 #include "../check.h"
 
@@ -56,37 +57,7 @@ static void run(int procs, const char *opts, asb_task_fn root, void *arg) {
     CHECK(S->run(procs, opts ? opts : "", root, arg) == 0);
 }
 
-/* ---- skynet ---- */
-
-typedef struct sky {
-    long long num, size;
-    asb_chan *out;
-} sky;
-
-static void skynet(void *p) {
-    sky *a = p;
-    if (a->size == 1) {
-        S->chan_send(a->out, &a->num);
-        free(a);
-        return;
-    }
-    asb_chan *c = S->chan_make(sizeof(long long), 0);
-    long long child = a->size / 10;
-    for (int i = 0; i < 10; i++) {
-        sky *k = malloc(sizeof *k);
-        CHECK(k);
-        *k = (sky){a->num + i * child, child, c};
-        CHECK(S->spawn(skynet, k) == 0);
-    }
-    long long sum = 0, v;
-    for (int i = 0; i < 10; i++) {
-        CHECK(S->chan_recv(c, &v));
-        sum += v;
-    }
-    S->chan_free(c);
-    S->chan_send(a->out, &sum);
-    free(a);
-}
+/* ---- skynet (workloads/sched/skynet_tree.c) ---- */
 
 typedef struct sky_root {
     long long leaves, result;
@@ -94,12 +65,7 @@ typedef struct sky_root {
 
 static void skynet_root(void *p) {
     sky_root *r = p;
-    asb_chan *c = S->chan_make(sizeof(long long), 0);
-    sky *a = malloc(sizeof *a);
-    *a = (sky){0, r->leaves, c};
-    CHECK(S->spawn(skynet, a) == 0);
-    CHECK(S->chan_recv(c, &r->result));
-    S->chan_free(c);
+    r->result = (long long)skynet_tree(S, (uint64_t)r->leaves, 10);
 }
 
 static long long skynet_run(int procs, const char *opts, long long leaves) {

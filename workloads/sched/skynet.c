@@ -6,43 +6,12 @@
  * per live task (under a FIFO scheduler nearly all of them are alive at
  * once) and join.
  *
+ * The tree itself is skynet_tree.c (shared with gmp's tests and gmpbench).
  * Verification: the root's sum is 0 + 1 + … + (leaves-1).
  * One op = one task.
  */
-#include <stdlib.h>
-
 #include "sched_common.h"
-
-typedef struct skynet_node {
-    const asb_sched *s;
-    asb_chan *parent;
-    uint64_t first, size, fanout;
-} skynet_node;
-
-static void skynet_task(void *arg) {
-    skynet_node n = *(skynet_node *)arg;
-    free(arg);
-    if (n.size == 1) {
-        n.s->chan_send(n.parent, &n.first);
-        return;
-    }
-    asb_chan *c = n.s->chan_make(sizeof(uint64_t), 0);
-    if (!c) abort();
-    uint64_t step = n.size / n.fanout;
-    for (uint64_t i = 0; i < n.fanout; i++) {
-        skynet_node *child = malloc(sizeof *child);
-        if (!child) abort();
-        *child = (skynet_node){n.s, c, n.first + i * step, step, n.fanout};
-        sw_spawn(n.s, skynet_task, child);
-    }
-    uint64_t sum = 0, v;
-    for (uint64_t i = 0; i < n.fanout; i++) {
-        n.s->chan_recv(c, &v);
-        sum += v;
-    }
-    n.s->chan_free(c);
-    n.s->chan_send(n.parent, &sum);
-}
+#include "skynet_tree.h"
 
 typedef struct skynet_run {
     const asb_sched *s;
@@ -51,14 +20,7 @@ typedef struct skynet_run {
 
 static void skynet_root(void *arg) {
     skynet_run *r = arg;
-    asb_chan *result = r->s->chan_make(sizeof(uint64_t), 0);
-    if (!result) abort();
-    skynet_node *top = malloc(sizeof *top);
-    if (!top) abort();
-    *top = (skynet_node){r->s, result, 0, r->leaves, r->fanout};
-    sw_spawn(r->s, skynet_task, top);
-    r->s->chan_recv(result, &r->sum);
-    r->s->chan_free(result);
+    r->sum = skynet_tree(r->s, r->leaves, r->fanout);
 }
 
 static int skynet_run_workload(asb_ctx *ctx) {
