@@ -231,20 +231,6 @@ int asb_parse_variant(const char *item, char **label, char **base, char **settin
 
 /* Checks one item of an --alloc list; NULL if valid, else the message. */
 static char *check_alloc_item(const char *item, const char *valid) {
-    char *label, *base, *settings, *msg = NULL;
-    int variant = asb_parse_variant(item, &label, &base, &settings, &msg);
-    if (variant < 0) return msg;
-    if (variant) {
-        const asb_backend_entry *e = asb_backend_entry_find(base);
-        if (asb_backend_entry_find(label) || !strcmp(label, "go"))
-            msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
-        else if (!e || !e->found)
-            msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
-        free(label);
-        free(base);
-        free(settings);
-        return msg;
-    }
     const char *eq = strchr(item, '=');
     if (!eq) {
         const asb_backend_entry *e = asb_backend_entry_find(item);
@@ -257,16 +243,25 @@ static char *check_alloc_item(const char *item, const char *valid) {
                                  item, e->debian_package, valid);
         return NULL;
     }
-    label = asb_xstrndup(item, (size_t)(eq - item));
-    if (!valid_label(label))
-        msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so)", item);
-    else if (asb_backend_entry_find(label) || !strcmp(label, "go"))
+    char *label = NULL, *base = NULL, *settings = NULL, *msg = NULL;
+    int variant = asb_parse_variant(item, &label, &base, &settings, &msg);
+    if (variant < 0) return msg;
+    if (!variant) {
+        label = asb_xstrndup(item, (size_t)(eq - item));
+        if (!valid_label(label))
+            msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so)", item);
+    }
+    const asb_backend_entry *e = variant ? asb_backend_entry_find(base) : NULL;
+    if (!msg && (asb_backend_entry_find(label) || !strcmp(label, "go")))
         msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
-    else if (!eq[1])
-        msg = asb_xasprintf("%s=: expected name=/path/to/lib.so or name=backend[VAR=VALUE;…]", label);
-    else if (access(eq + 1, R_OK) != 0)
-        msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, eq + 1, strerror(errno));
+    if (!msg && variant && (!e || !e->found))
+        msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
+    if (!msg && !variant && access(eq + 1, R_OK) != 0)
+        msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, eq + 1,
+                            eq[1] ? strerror(errno) : "no path given (name=/path/to/lib.so or name=backend[VAR=VALUE;…])");
     free(label);
+    free(base);
+    free(settings);
     return msg;
 }
 
