@@ -56,7 +56,9 @@
  *     of the alignment, or an over-sized large span;
  *   - an exhausted cached span is first swept in place and kept if it has
  *     room (mcache.c): Go's uncache/sweep/cacheSpan returning the same span,
- *     without the span-set traffic;
+ *     without the span-set traffic, and as allocBits = ~freed in one pass;
+ *   - each heapArena also maps pages to size classes, so that a freegc free
+ *     finds its list without loading the span (Go's compiler passes it);
  *   - a freed span of under 16 pages goes back to the P's page cache
  *     (mpagecache.c, mheap.c), so a large free+malloc cycle takes no lock;
  *   - every small free is an atomic OR into the span's freed bitmap, as
@@ -105,7 +107,7 @@ void gs_init_slow(void) {
         for (int i = 0; i <= GS_SMALL_SIZE_MAX / 16; i++)
             class16[i] = gs_size_to_class8[(i ? i : 1) * 16 / GS_SMALL_SIZE_DIV];
         for (int c = 1; c < GS_NUM_SIZE_CLASSES; c++)
-            gs_freegc_cap[c] = (uint32_t)(((uintptr_t)gs_class_to_npages[c] << GS_PAGE_SHIFT) / gs_class_to_size[c]);
+            gs_freegc_cap[c] = (uint16_t)(((uintptr_t)gs_class_to_npages[c] << GS_PAGE_SHIFT) / gs_class_to_size[c]);
         gs_heap_init();
         gs_procs_init();
         atomic_store_explicit(&gs_initialized, 1, memory_order_release);
@@ -137,12 +139,11 @@ static inline void *next_free_fast(gs_mspan *s) {
 }
 
 /* freegc mode: pop the thread's LIFO of freed objects of this class. */
-static inline void *freegc_pop(gs_m *m, int sc) {
-    gs_freegc_list *l = &m->freegc[sc];
-    void *v = l->head;
+static inline void *freegc_pop(unsigned sc) {
+    void *v = gs_freegc_tls.head[sc];
     if (v) {
-        l->head = *(void **)v;
-        l->count--;
+        gs_freegc_tls.head[sc] = *(void **)v;
+        gs_freegc_tls.room[sc]++;
     }
     return v;
 }
@@ -189,7 +190,7 @@ static __attribute__((noinline)) void *alloc_slow(size_t n, int sc, size_t align
     if (sc < 0) sc = n <= GS_MAX_SMALL_SIZE ? small_class(n) : 0;
     bool needzero = false;
     void *v;
-    if (sc && gs_dbg.freegc && gs_tls.m && (v = freegc_pop(gs_tls.m, sc))) {
+    if (sc && gs_dbg.freegc && (v = freegc_pop(sc))) {
         if (zero) memset(v, 0, gs_class_to_size[sc]);
         return v;
     }
@@ -227,16 +228,17 @@ static __attribute__((noinline)) void *alloc_next_free(gs_p *p, gs_m *m, int sc,
 
 /* malloc and calloc: the fast path is a leaf (no call, no stack frame). */
 static inline void *alloc(size_t n, bool zero) {
-    gs_p *p = gs_tls.p;
-    if (GS_LIKELY(p != NULL && n <= GS_SMALL_SIZE_MAX)) {
-        int sc = class16[(n + 15) >> 4];
-        gs_m *m = gs_tls.m; /* set whenever p is */
+    if (GS_LIKELY(n <= GS_SMALL_SIZE_MAX)) {
+        unsigned sc = class16[(n + 15) >> 4]; /* 0 before initialisation: no list, no P */
         void *v;
-        if (GS_UNLIKELY(gs_dbg.freegc) && (v = freegc_pop(m, sc))) {
+        /* The thread's own list needs neither its P nor the handshake. */
+        if (GS_UNLIKELY(gs_dbg.freegc) && (v = freegc_pop(sc))) {
             if (zero) memset(v, 0, gs_class_to_size[sc]);
             return v;
         }
-        if (GS_LIKELY(gs_p_enter(p, m))) {
+        gs_p *p = gs_tls.p;
+        gs_m *m = gs_tls.m; /* set whenever p is */
+        if (GS_LIKELY(p != NULL) && GS_LIKELY(gs_p_enter(p, m))) {
             gs_mspan *s = p->alloc[sc];
             if (GS_UNLIKELY(s->alloc_cache == 0)) return alloc_next_free(p, m, sc, zero);
             v = next_free_fast(s);
@@ -274,24 +276,26 @@ static void free_large(gs_mspan *s) {
 
 GS_PUBLIC void GS_PUBLIC_NAME(free)(void *ptr) {
     uintptr_t a = (uintptr_t)ptr;
-    gs_mspan *s = gs_span_of(a);
-    if (GS_UNLIKELY(s == NULL)) return; /* NULL, or not from this heap */
+    gs_heap_arena *ha = gs_arena_of(a);
+    if (GS_UNLIKELY(ha == NULL)) return; /* NULL, or not from this heap */
+    uintptr_t page = (a >> GS_PAGE_SHIFT) & (GS_PAGES_PER_ARENA - 1);
+    if (GS_UNLIKELY(gs_dbg.freegc)) {
+        /* The class from the arena's page map: the list push needs no
+         * span struct.  Class 0 (large, or a page never used) goes on:
+         * its room is always 0. */
+        unsigned sc = ha->spanclass[page];
+        if (GS_LIKELY(gs_freegc_tls.room[sc] != 0)) {
+            *(void **)ptr = gs_freegc_tls.head[sc];
+            gs_freegc_tls.head[sc] = ptr;
+            gs_freegc_tls.room[sc]--;
+            return;
+        }
+    }
+    gs_mspan *s = ha->spans[page];
+    if (GS_UNLIKELY(s == NULL)) return; /* a page of the arena never used */
     if (GS_UNLIKELY(s->sizeclass == 0)) {
         free_large(s);
         return;
-    }
-    if (GS_UNLIKELY(gs_dbg.freegc)) {
-        gs_m *m = gs_tls.m;
-        if (m) {
-            unsigned sc = s->sizeclass;
-            gs_freegc_list *l = &m->freegc[sc];
-            if (GS_LIKELY(l->count < gs_freegc_cap[sc])) {
-                *(void **)ptr = l->head;
-                l->head = ptr;
-                l->count++;
-                return;
-            }
-        }
     }
     gs_mcentral_free_slot(s, gs_span_obj_index(s, a));
 }
@@ -399,7 +403,7 @@ static void fork_parent(void) {
     gs_mutex_unlock(&gs_heap.lock);
     gs_spanset_unlock_all();
     unlock_centrals();
-    gs_release_seized_ps();
+    gs_release_seized_ps(false);
     gs_scavenger_fork_parent();
 }
 
@@ -412,7 +416,7 @@ static void fork_child(void) {
         }
     gs_spanset_unlock_all();
     unlock_centrals();
-    gs_release_seized_ps();
+    gs_release_seized_ps(true);
     gs_scavenger_fork_child();
 }
 

@@ -151,7 +151,9 @@ static void set_spans(uintptr_t base, uintptr_t npages, gs_mspan *s) {
     for (uintptr_t i = 0; i < npages; i++) {
         uintptr_t addr = base + (i << GS_PAGE_SHIFT);
         gs_heap_arena *a = gs_arena_of(addr);
-        a->spans[(addr >> GS_PAGE_SHIFT) & (GS_PAGES_PER_ARENA - 1)] = s;
+        uintptr_t page = (addr >> GS_PAGE_SHIFT) & (GS_PAGES_PER_ARENA - 1);
+        a->spans[page] = s;
+        a->spanclass[page] = s->sizeclass;
     }
 }
 

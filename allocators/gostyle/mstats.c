@@ -92,14 +92,14 @@ GS_PUBLIC int gostyle_stats(struct gostyle_stats *st) {
         st->p_operations += __atomic_load_n(&p->ops, __ATOMIC_RELAXED);
         if (atomic_load_explicit(&p->owner, memory_order_relaxed)) st->bound_procs++;
     }
-    for (gs_m *m = gs_allm_first(); m; m = m->next_all)
-        for (int c = 1; c < GS_NUM_SPAN_CLASSES; c++) {
-            uint32_t listed = __atomic_load_n(&m->freegc[c].count, __ATOMIC_RELAXED);
-            st->freegc_listed_objects += listed;
-            st->objects_per_class[c] -= listed;
-            st->small_live_objects -= listed;
-            st->small_live_bytes -= (uint64_t)listed * gs_class_to_size[c];
-        }
+    uint64_t listed[GS_NUM_SPAN_CLASSES] = {0};
+    gs_freegc_listed(listed);
+    for (int c = 1; c < GS_NUM_SPAN_CLASSES; c++) {
+        st->freegc_listed_objects += listed[c];
+        st->objects_per_class[c] -= listed[c];
+        st->small_live_objects -= listed[c];
+        st->small_live_bytes -= listed[c] * gs_class_to_size[c];
+    }
     st->live_objects = st->small_live_objects + st->large_objects;
     st->live_bytes = st->small_live_bytes + st->large_bytes;
     st->span_utilisation = st->small_span_bytes ? (double)st->small_live_bytes / (double)st->small_span_bytes : 0;

@@ -46,7 +46,7 @@ static struct {
     gs_m *free;
     gs_m *chunk;
     int chunk_left;
-    _Atomic(gs_m *) all;
+    gs_m *all;  /* every M ever made, through next_all */
 } allm = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 #define IDLE_CHECK_INTERVAL 64
@@ -60,7 +60,9 @@ void gs_procs_init(void) {
     if (pthread_key_create(&exit_key, gs_thread_exit) != 0) gs_throw("pthread_key_create failed");
 }
 
+/* A new thread's M; its freegc lists open now. */
 static gs_m *m_alloc(void) {
+    gs_freegc_open();
     pthread_mutex_lock(&allm.lock);
     gs_m *m = allm.free;
     if (m) {
@@ -71,14 +73,27 @@ static gs_m *m_alloc(void) {
             allm.chunk_left = M_CHUNK;
         }
         m = &allm.chunk[--allm.chunk_left];
-        m->next_all = atomic_load_explicit(&allm.all, memory_order_relaxed);
-        atomic_store_explicit(&allm.all, m, memory_order_release);
+        m->next_all = allm.all;
+        allm.all = m;
     }
+    m->freegc = &gs_freegc_tls;
     pthread_mutex_unlock(&allm.lock);
     return m;
 }
 
-gs_m *gs_allm_first(void) { return atomic_load_explicit(&allm.all, memory_order_acquire); }
+/* Under the allm lock, so that no thread's TLS goes away while it is read
+ * (an exiting thread unlinks its lists first).  The owners
+ * update room with plain stores, so a running thread's count is a moment's
+ * snapshot. */
+void gs_freegc_listed(uint64_t per_class[GS_NUM_SPAN_CLASSES]) {
+    pthread_mutex_lock(&allm.lock);
+    for (gs_m *m = allm.all; m; m = m->next_all) {
+        if (!m->freegc) continue;
+        for (int c = 1; c < GS_NUM_SPAN_CLASSES; c++)
+            per_class[c] += gs_freegc_cap[c] - __atomic_load_n(&m->freegc->room[c], __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&allm.lock);
+}
 
 static void m_free(gs_m *m) {
     pthread_mutex_lock(&allm.lock);
@@ -154,7 +169,12 @@ void gs_thread_exit(void *arg) {
     gs_m *m = arg;
     gs_tls.p = NULL;
     tls_state = THREAD_EXITED;
-    gs_freegc_flush(m);
+    /* Unlink the lists before emptying them: statistics read room = 0 as
+     * a full list. */
+    pthread_mutex_lock(&allm.lock);
+    m->freegc = NULL;
+    pthread_mutex_unlock(&allm.lock);
+    gs_freegc_flush();
     for (int i = 0; i < gs_dbg.procs; i++) {
         gs_m *me = m;
         atomic_compare_exchange_strong(&gs_allp[i].owner, &me, NULL);
@@ -167,6 +187,8 @@ void gs_thread_exit(void *arg) {
 static gs_m *seized_from[GS_MAX_PROCS];
 
 void gs_seize_all_ps(void) {
+    /* The M list too: a child must be able to make Ms and read statistics. */
+    pthread_mutex_lock(&allm.lock);
     for (int i = 0; i < gs_dbg.procs; i++) {
         gs_p *p = &gs_allp[i];
         seized_from[i] = NULL;
@@ -186,9 +208,16 @@ void gs_seize_all_ps(void) {
 
 /* After fork, in parent and child: seized Ps are free again; their former
  * owners rebind on their next allocation. */
-void gs_release_seized_ps(void) {
+void gs_release_seized_ps(bool child) {
     for (int i = 0; i < gs_dbg.procs; i++) {
         gs_m *seized = &seized_m;
         atomic_compare_exchange_strong(&gs_allp[i].owner, &seized, NULL);
     }
+    /* In the child the other threads are gone: their freegc objects stay
+     * allocated (counted live, not listed), and their TLS may be handed to
+     * the child's new threads, so their Ms must not point at it. */
+    if (child)
+        for (gs_m *m = allm.all; m; m = m->next_all)
+            if (m != gs_tls.m) m->freegc = NULL;
+    pthread_mutex_unlock(&allm.lock);
 }

@@ -50,7 +50,7 @@ enum gs_madvise_mode { GS_MADV_DONTNEED, GS_MADV_FREE };
 typedef struct gs_debug {
     bool mcache;           /* per-P span caches (0: every allocation locks its mcentral) */
     bool pagecache;        /* per-P page caches for spans under 16 pages */
-    bool freegc;           /* per-P LIFO of freed objects, popped before the bitmap */
+    bool freegc;           /* per-thread LIFO of freed objects, popped before the bitmap */
     bool printstats;       /* print statistics to stderr at exit */
     int scavenger;         /* enum gs_scavenger_mode */
     int madvise;           /* enum gs_madvise_mode */
@@ -241,10 +241,18 @@ void gs_pagecache_flush(gs_pagealloc *pa, gs_pagecache *c) GS_HIDDEN;
 bool gs_pagecache_free(gs_pagecache *c, uintptr_t base, uintptr_t npages) GS_HIDDEN;
 
 /* ---- P and mcache (proc.c, mcache.c) -------------------------------------- */
-typedef struct gs_freegc_list {
-    void *head;
-    uint32_t count;
-} gs_freegc_list;
+/* freegc mode: a thread's LIFO of freed objects per class, in its own
+ * initial-exec TLS (680 bytes), so that malloc and free reach a list with
+ * one TLS access and no pointer to chase.  room counts down from the
+ * class's cap (one span's worth of objects), so that free compares with
+ * zero instead of loading the cap; it is 0 before the thread registers and
+ * after it exits, which sends such a thread's frees to the bitmap, and
+ * always 0 for class 0 (large objects), so free needs no class check. */
+typedef struct gs_freegc_lists {
+    void *head[GS_NUM_SPAN_CLASSES];
+    uint16_t room[GS_NUM_SPAN_CLASSES];
+} gs_freegc_lists;
+extern __thread gs_freegc_lists gs_freegc_tls __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
 
 /* A thread as the allocator sees it (Go's M).  M structs are never freed,
  * only recycled, so a thread taking a P over can read its former owner's
@@ -253,9 +261,9 @@ typedef struct gs_m {
     _Atomic int in_use;            /* inside an operation on its P */
     struct gs_m *next_free;
     struct gs_m *next_all;         /* every M ever made, for statistics */
-    /* freegc mode: this thread's LIFO of freed objects per class.  Only the
-     * thread itself touches them, so they need no P and no handshake. */
-    gs_freegc_list freegc[GS_NUM_SPAN_CLASSES];
+    /* The thread's freegc lists while it runs (NULL after it exits), for
+     * statistics; read and written under the allm lock. */
+    gs_freegc_lists *freegc;
 } __attribute__((aligned(GS_CACHELINE))) gs_m;
 
 struct gs_p {
@@ -284,7 +292,7 @@ void gs_procs_init(void) GS_HIDDEN;
 gs_p *gs_acquire_p(void) GS_HIDDEN;        /* bind a P to this thread, or NULL */
 void gs_thread_exit(void *unused) GS_HIDDEN;
 void gs_seize_all_ps(void) GS_HIDDEN;      /* fork: stop every other P's owner */
-void gs_release_seized_ps(void) GS_HIDDEN;
+void gs_release_seized_ps(bool child) GS_HIDDEN;
 
 /* Enter/leave the P for one operation (see proc.c for the protocol). */
 static inline bool gs_p_enter(gs_p *p, gs_m *m) {
@@ -306,15 +314,23 @@ static inline void gs_p_leave(gs_m *m) {
 }
 
 void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) GS_HIDDEN;
-extern uint32_t gs_freegc_cap[GS_NUM_SPAN_CLASSES] GS_HIDDEN;
-/* freegc mode: return every object on m's lists to its span (thread exit). */
-void gs_freegc_flush(gs_m *m) GS_HIDDEN;
-/* Every M ever made (a list through next_all; Ms are never freed). */
-gs_m *gs_allm_first(void) GS_HIDDEN;
+extern uint16_t gs_freegc_cap[GS_NUM_SPAN_CLASSES] GS_HIDDEN;
+/* freegc mode: give this thread's lists their full room (registration). */
+void gs_freegc_open(void) GS_HIDDEN;
+/* freegc mode: return every object on this thread's lists to its span and
+ * take their room away (thread exit). */
+void gs_freegc_flush(void) GS_HIDDEN;
+/* Objects on every running thread's freegc lists, added per class. */
+void gs_freegc_listed(uint64_t per_class[GS_NUM_SPAN_CLASSES]) GS_HIDDEN;
 
 /* ---- mheap (mheap.c) ------------------------------------------------------ */
 typedef struct gs_heap_arena {
     gs_mspan *spans[GS_PAGES_PER_ARENA];
+    /* Each page's size class (0: large or never used), set with spans[]:
+     * the freegc free path finds its list from the arena alone, without
+     * the dependent load of the span struct (tcmalloc's pagemap keeps
+     * size classes the same way). */
+    uint8_t spanclass[GS_PAGES_PER_ARENA];
     _Atomic uintptr_t zeroed_base;  /* bytes from the arena start that were ever used */
     uint32_t grown_chunks;          /* bit k: chunk k is part of the heap */
     gs_palloc_chunk chunks[GS_CHUNKS_PER_ARENA];

@@ -13,7 +13,8 @@
  *   background  the background scavenger releases memory by itself
  *   madvfree    madvise=free is in effect and releasing works
  *   procs4      procs=4: four Ps
- *   freegc      freegc=1: a freed object is handed out again at once
+ *   freegc      freegc=1: a freed object is handed out again at once; the
+ *               page → class map; lists per thread, counted while it runs
  */
 #include <pthread.h>
 #include <string.h>
@@ -34,6 +35,24 @@ static void *free_all_and_exit(void *arg) {
 static struct gostyle_stats *stats(void) {
     gostyle_stats(&st);
     return &st;
+}
+
+/* freegc: a thread that has never allocated has no lists, so its free goes
+ * to the span's bitmap at once. */
+static void *free_one_unregistered(void *arg) {
+    gfree(arg);
+    return (void *)(uintptr_t)stats()->freegc_listed_objects;
+}
+
+/* freegc: a running thread's lists count in the statistics. */
+static pthread_barrier_t listed_barrier;
+static void *free_three_and_wait(void *arg) {
+    void **objs = arg;
+    gfree(gmalloc(64)); /* registers the thread; its list now holds one */
+    for (int i = 0; i < 3; i++) gfree(objs[i]);
+    pthread_barrier_wait(&listed_barrier); /* main reads the statistics */
+    pthread_barrier_wait(&listed_barrier);
+    return NULL;
 }
 
 static void test_parse(void) {
@@ -200,6 +219,34 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 50; i++) objs[i] = gmalloc(48);
         for (int i = 0; i < 50; i++)
             for (int k = i + 1; k < 50; k++) CHECK(objs[i] != objs[k]); /* no slot handed out twice */
+        /* The arena's page map gives each small object's class (the free
+         * path's list) and 0 for a large object's pages. */
+        void *big = gmalloc(100000);
+        for (int i = 0; i < 50; i++) {
+            gs_heap_arena *ha = gs_arena_of((uintptr_t)objs[i]);
+            CHECK_EQ(ha->spanclass[((uintptr_t)objs[i] >> GS_PAGE_SHIFT) & (GS_PAGES_PER_ARENA - 1)],
+                     gs_span_of((uintptr_t)objs[i])->sizeclass);
+        }
+        CHECK_EQ(gs_arena_of((uintptr_t)big)->spanclass[((uintptr_t)big >> GS_PAGE_SHIFT) & (GS_PAGES_PER_ARENA - 1)], 0);
+        gfree(big);
+        /* A thread with no lists frees to the bitmap; a running thread's
+         * listed objects are counted until it exits. */
+        live = stats()->live_objects;
+        void *ret;
+        CHECK_EQ(pthread_create(&t, NULL, free_one_unregistered, objs[0]), 0);
+        CHECK_EQ(pthread_join(t, &ret), 0);
+        CHECK_EQ((uintptr_t)ret, 0);
+        CHECK_EQ(stats()->live_objects, live - 1);
+        CHECK_EQ(pthread_barrier_init(&listed_barrier, NULL, 2), 0);
+        CHECK_EQ(pthread_create(&t, NULL, free_three_and_wait, objs + 1), 0);
+        pthread_barrier_wait(&listed_barrier);
+        CHECK_EQ(stats()->freegc_listed_objects, 4);
+        CHECK_EQ(stats()->live_objects, live - 4);
+        pthread_barrier_wait(&listed_barrier);
+        CHECK_EQ(pthread_join(t, NULL), 0);
+        CHECK_EQ(stats()->freegc_listed_objects, 0);
+        CHECK_EQ(stats()->live_objects, live - 4);
+        pthread_barrier_destroy(&listed_barrier);
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
