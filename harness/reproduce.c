@@ -472,6 +472,19 @@ static asb_strlist recipe_files(const char *dir) {
  * toolchain was found. */
 static bool available(const char *option, const char *name) {
     if (!strcmp(name, "all")) return true;
+    char *label, *base, *settings, *err;
+    int variant = asb_parse_variant(name, &label, &base, &settings, &err);
+    if (variant < 0) { /* malformed: let `asbench run` say why */
+        free(err);
+        return true;
+    }
+    if (variant) { /* name=base[settings] is there when its base is */
+        bool found = available(option, base);
+        free(label);
+        free(base);
+        free(settings);
+        return found;
+    }
     if (!strcmp(option, "--alloc")) {
         const char *eq = strchr(name, '=');
         if (eq) return access(eq + 1, R_OK) == 0;
@@ -550,7 +563,7 @@ static bool runnable_args(variant *v, const recipe *r, bool quick, asb_strlist *
             continue;
         }
         asb_strlist names = {0}, kept = {0};
-        asb_strlist_split(&names, all.items[++i], ',');
+        asb_split_choices(&names, all.items[++i]);
         for (int k = 0; k < names.n; k++) {
             if (available(a, names.items[k])) {
                 asb_strlist_push(&kept, names.items[k]);
