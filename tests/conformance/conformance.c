@@ -347,7 +347,7 @@ static const struct {
 static const struct {
     const char *backend, *test, *why;
 } known_deviations[] = {
-    {"mimalloc", "aligned_apis", "Debian mimalloc 2.0.9: aligned_alloc(A >= 256, n) returns 128-byte-aligned blocks"},
+    {"mimalloc", "aligned_apis", "Debian mimalloc 2.0.9: aligned_alloc, memalign and posix_memalign with A >= 256 can return 128-byte-aligned blocks"},
     {"mimalloc", "calloc", "mimalloc 2.0.9: calloc overflow returns NULL without errno = ENOMEM"},
     {"tcmalloc", "calloc", "gperftools 2.10: calloc overflow returns NULL without errno = ENOMEM"},
     {"jemalloc", "page_aligned_apis", "jemalloc 5.3 does not override pvalloc: glibc's block reaches jemalloc's free"},
