@@ -288,6 +288,7 @@ static int add_workloads(parse_state *ps, asb_strlist *out, const char *spec) {
 
 static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     run_line rl = {.quick = ps->m->quick};
+    asb_cell *sched_cells = NULL; /* one per item of sched= */
     rl.param_values = asb_xmalloc((size_t)(ntok + 1) * sizeof *rl.param_values);
     const char *alloc_spec = "all", *sched_spec = "all", *threads_spec = "1";
     int r = -1;
@@ -338,13 +339,17 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     } else {
         asb_split_choices(&rl.scheds, sched_spec);
     }
-    for (int i = 0; i < rl.scheds.n; i++) {
-        asb_cell check;
-        if (sched_choice(ps, rl.scheds.items[i], &check)) goto out;
-        free(check.sched);
-        free(check.sched_base);
-        free(check.sched_env);
-    }
+    /* Each scheduler item parsed once; the cells share its strings. */
+    sched_cells = asb_xmalloc((size_t)rl.scheds.n * sizeof *sched_cells);
+    for (int i = 0; i < rl.scheds.n; i++)
+        if (sched_choice(ps, rl.scheds.items[i], &sched_cells[i])) {
+            for (int k = 0; k < i; k++) {
+                free(sched_cells[k].sched);
+                free(sched_cells[k].sched_base);
+                free(sched_cells[k].sched_env);
+            }
+            goto out;
+        }
     asb_strlist_split(&rl.threads, threads_spec, ',');
     if (rl.threads.n == 0) { fail(ps, "threads=: empty list"); goto out; }
     for (int i = 0; i < rl.threads.n; i++) {
@@ -355,8 +360,7 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
         const asb_workload *wl = asb_workload_find(rl.workloads.items[w]);
         bool is_sched = !strcmp(wl->kind, "sched");
         for (int s = 0; s < (is_sched ? rl.scheds.n : 1); s++) {
-            asb_cell proto = {0};
-            if (is_sched) sched_choice(ps, rl.scheds.items[s], &proto); /* checked above */
+            asb_cell proto = is_sched ? sched_cells[s] : (asb_cell){0};
             proto.workload = wl;
             proto.quick = rl.quick;
             int e = expand_params(ps, &rl, &proto, 0);
@@ -366,6 +370,7 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     }
     r = 0;
 out:
+    free(sched_cells);
     for (int p = 0; p < rl.param_keys.n; p++) asb_strlist_free(&rl.param_values[p]);
     free(rl.param_values);
     asb_strlist_free(&rl.param_keys);
