@@ -1,8 +1,11 @@
 /*
  * stats.c — median, its order-statistic confidence interval, the
- * Mann–Whitney U test and the pairwise-ratio confidence interval (see
- * stats.h).  Distribution-free throughout: benchmark times are skewed and
- * sometimes bimodal, so nothing here assumes normality of the data.
+ * Mann–Whitney U test, the pairwise-ratio confidence interval,
+ * Benjamini–Hochberg, the geometric mean of ratios, the stopping rule of
+ * adaptive repetitions and the bimodality gap test (see stats.h).  A cell's
+ * repetitions are treated distribution-free (benchmark times are skewed and
+ * sometimes bimodal); only the geometric mean's interval, taken across the
+ * cells' log ratios, is a t-interval.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -18,10 +21,14 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-double asb_median(double *v, int n) {
+static double sorted_median(const double *v, int n) {
     if (n <= 0) return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double asb_median(double *v, int n) {
+    if (n > 0) qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return sorted_median(v, n);
 }
 
 double asb_cv(const double *v, int n) {
@@ -158,4 +165,149 @@ asb_interval asb_ratio_ci(const double *x, int m, const double *y, int n, double
     free(counts);
     free(d);
     return r;
+}
+
+void asb_bh_adjust(const double *p, int n, double *adjusted) {
+    int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order), m = 0;
+    if (!order) abort();
+    for (int i = 0; i < n; i++) {
+        adjusted[i] = NAN;
+        if (!isnan(p[i])) order[m++] = i;
+    }
+    /* Insertion sort of the tested cells by p-value: m is a matrix's cells. */
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && p[order[j - 1]] > p[order[j]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    /* Step up from the largest: a running minimum keeps the adjusted values
+     * in the order of the raw ones. */
+    double running = 1;
+    for (int rank = m; rank >= 1; rank--) {
+        int i = order[rank - 1];
+        running = fmin(running, p[i] * m / rank);
+        adjusted[i] = running;
+    }
+    free(order);
+}
+
+/* Continued fraction of the regularized incomplete beta function (modified
+ * Lentz evaluation); converges fast for x < (a+1)/(a+b+2). */
+static double beta_fraction(double a, double b, double x) {
+    const double tiny = 1e-300;
+    double c = 1, d = 1 - (a + b) * x / (a + 1);
+    d = 1 / (fabs(d) < tiny ? tiny : d);
+    double h = d;
+    for (int k = 1; k <= 500; k++) {
+        double even = k * (b - k) * x / ((a + 2 * k - 1) * (a + 2 * k));
+        double odd = -(a + k) * (a + b + k) * x / ((a + 2 * k) * (a + 2 * k + 1));
+        double step = 1;
+        for (int half = 0; half < 2; half++) {
+            double coef = half ? odd : even;
+            d = 1 + coef * d;
+            c = 1 + coef / c;
+            d = 1 / (fabs(d) < tiny ? tiny : d);
+            if (fabs(c) < tiny) c = tiny;
+            step = d * c;
+            h *= step;
+        }
+        if (fabs(step - 1) < 1e-15) break;
+    }
+    return h;
+}
+
+/* I_x(a, b). */
+static double incomplete_beta(double a, double b, double x) {
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+    return x < (a + 1) / (a + b + 2) ? front * beta_fraction(a, b, x) / a
+                                     : 1 - front * beta_fraction(b, a, 1 - x) / b;
+}
+
+static double t_cdf(double t, int df) {
+    double tail = 0.5 * incomplete_beta(df / 2.0, 0.5, df / (df + t * t));
+    return t >= 0 ? 1 - tail : tail;
+}
+
+double asb_t_quantile(double prob, int df) {
+    if (df < 1 || !(prob > 0 && prob < 1)) return NAN;
+    if (prob < 0.5) return -asb_t_quantile(1 - prob, df);
+    double lo = 0, hi = 1;
+    while (t_cdf(hi, df) < prob) lo = hi, hi *= 2;
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+        double mid = (lo + hi) / 2;
+        if (t_cdf(mid, df) < prob) lo = mid;
+        else hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+double asb_geomean(const double *ratios, int n, double alpha, asb_interval *ci) {
+    double sum = 0, ss = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (ratios[i] > 0) sum += log(ratios[i]), k++;
+    double mean = k ? sum / k : NAN;
+    for (int i = 0; i < n; i++)
+        if (ratios[i] > 0) ss += (log(ratios[i]) - mean) * (log(ratios[i]) - mean);
+    if (ci) {
+        *ci = (asb_interval){NAN, NAN, NAN};
+        if (k >= 2) {
+            double half = asb_t_quantile(1 - alpha / 2, k - 1) * sqrt(ss / (k - 1) / k);
+            *ci = (asb_interval){exp(mean - half), exp(mean + half), 1 - alpha};
+        }
+    }
+    return exp(mean);
+}
+
+double asb_rel_half_width(asb_interval ci, double center) {
+    return center > 0 ? (ci.hi - ci.lo) / (2 * center) : NAN;
+}
+
+static double *copy_of(const double *v, int n) {
+    double *c = malloc((size_t)n * sizeof *c);
+    if (!c) abort();
+    memcpy(c, v, (size_t)n * sizeof *c);
+    return c;
+}
+
+bool asb_converged(const double *cell, int n, const double *base, int nb, double target, double alpha,
+                   double *width) {
+    *width = NAN;
+    if (n <= 0 || (base && nb <= 0)) return false;
+    double *c = copy_of(cell, n);
+    double median = asb_median(c, n); /* sorts the copy */
+    asb_interval ci = asb_median_ci(c, n, alpha);
+    double w = asb_rel_half_width(ci, median);
+    bool covered = ci.coverage >= 1 - alpha;
+    if (base) {
+        double *b = copy_of(base, nb);
+        double ratio = median / asb_median(b, nb);
+        asb_interval rci = asb_ratio_ci(b, nb, c, n, alpha);
+        double rw = asb_rel_half_width(rci, ratio);
+        w = isnan(w) || isnan(rw) ? NAN : fmax(w, rw);
+        covered = covered && rci.coverage >= 1 - alpha;
+        free(b);
+    }
+    free(c);
+    *width = w;
+    return covered && w <= target;
+}
+
+bool asb_bimodal(const double *sorted, int n, double *lo, double *hi) {
+    *lo = *hi = NAN;
+    if (n < 5) return false;
+    /* Split after index k: sorted[0..k] and sorted[k+1..n-1], ≥ 2 values each. */
+    int k = 1;
+    for (int i = 2; i <= n - 3; i++)
+        if (sorted[i + 1] - sorted[i] > sorted[k + 1] - sorted[k]) k = i;
+    double gap = sorted[k + 1] - sorted[k];
+    double spread = fmax(sorted[k] - sorted[0], sorted[n - 1] - sorted[k + 1]);
+    double factor = n <= 6 ? 4 : n <= 11 ? 3 : 2;
+    if (!(gap > factor * spread && gap > 0.05 * fabs(sorted[k]))) return false;
+    *lo = sorted_median(sorted, k + 1);
+    *hi = sorted_median(sorted + k + 1, n - k - 1);
+    return true;
 }

@@ -1,8 +1,11 @@
 /*
  * test_stats.c — the statistics of harness/stats.c on inputs whose answers
  * are known from tables or by hand: medians, order-statistic intervals for
- * the median (binomial), exact and approximate Mann–Whitney p-values, and the
- * pairwise-ratio interval.  TAP output.
+ * the median (binomial), exact and approximate Mann–Whitney p-values, the
+ * pairwise-ratio interval, Benjamini–Hochberg adjusted p-values (worked by
+ * hand), t quantiles (tables), the geometric mean and its interval, the
+ * stopping rule of adaptive repetitions and the bimodality gap test.  TAP
+ * output.
  */
 #include <math.h>
 #include <stdio.h>
@@ -85,6 +88,95 @@ int main(void) {
     ci = asb_ratio_ci(rx, 2, ry, 2, 0.05);
     check("ratio CI 2 vs 2: [min, max] of ratios", ci.lo == 20.0 / 11 && ci.hi == 22.0 / 10);
     check_near("ratio CI 2 vs 2: coverage 1 - 2/6", ci.coverage, 1 - 2.0 / 6, 1e-12);
+
+    /* Benjamini–Hochberg by hand: sorted 0.005 0.01 0.03 0.04 0.2 (m = 5,
+     * the NaN is no test) give p·5/rank = 0.025 0.025 0.05 0.05 0.2. */
+    double p[] = {0.01, 0.04, 0.03, 0.005, NAN, 0.2}, adj[6];
+    asb_bh_adjust(p, 6, adj);
+    double want_adj[] = {0.025, 0.05, 0.05, 0.025, NAN, 0.2};
+    for (int i = 0; i < 6; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "BH adjusted p[%d]", i);
+        if (isnan(want_adj[i])) check("BH: a NaN p-value stays NaN and is not counted", isnan(adj[i]));
+        else check_near(what, adj[i], want_adj[i], 1e-15);
+    }
+    /* Monotone: 0.01·3/1 = 0.03 exceeds 0.011·3/2 = 0.0165, which it takes. */
+    double p2[] = {0.01, 0.011, 0.5}, adj2[3];
+    asb_bh_adjust(p2, 3, adj2);
+    check_near("BH step-up: smallest takes the next rank's 0.0165", adj2[0], 0.0165, 1e-15);
+    check_near("BH: 0.011 -> 0.0165", adj2[1], 0.0165, 1e-15);
+    check_near("BH: largest stays 0.5", adj2[2], 0.5, 1e-15);
+    double p3[] = {0.9, 0.8}, adj3[2];
+    asb_bh_adjust(p3, 2, adj3);
+    check("BH: adjusted values are capped at 1", adj3[0] <= 1 && adj3[1] <= 1);
+
+    check_near("t quantile 0.975, df 1", asb_t_quantile(0.975, 1), 12.7062047362, 1e-8);
+    check_near("t quantile 0.975, df 2", asb_t_quantile(0.975, 2), 4.30265272975, 1e-8);
+    check_near("t quantile 0.975, df 4", asb_t_quantile(0.975, 4), 2.7764451052, 1e-8);
+    check_near("t quantile 0.975, df 9", asb_t_quantile(0.975, 9), 2.2621571628, 1e-8);
+    check_near("t quantile 0.975, df 30", asb_t_quantile(0.975, 30), 2.0422724563, 1e-8);
+    check_near("t quantile 0.95, df 10", asb_t_quantile(0.95, 10), 1.8124611228, 1e-8);
+    check_near("t quantile 0.025, df 4 (symmetric)", asb_t_quantile(0.025, 4), -2.7764451052, 1e-8);
+
+    double gr[] = {1.0, 1.1, 1.21};
+    asb_interval gci;
+    check_near("geomean of 1, 1.1, 1.21", asb_geomean(gr, 3, 0.05, &gci), 1.1, 1e-12);
+    /* logs 0, l, 2l (l = ln 1.1): sd l, interval 1.1 · 1.1^(±t(0.975,2)/√3) */
+    double half = 4.30265272975 / sqrt(3.0);
+    check_near("geomean interval lower", gci.lo, 1.1 * pow(1.1, -half), 1e-9);
+    check_near("geomean interval upper", gci.hi, 1.1 * pow(1.1, half), 1e-9);
+    double gr2[] = {2, 8, NAN};
+    check_near("geomean of 2, 8 (NaN skipped)", asb_geomean(gr2, 3, 0.05, &gci), 4, 1e-12);
+    check_near("geomean 2, 8: upper 4·2^t(0.975,1)", gci.hi, 4 * pow(2, 12.7062047362), 1e-3);
+    asb_geomean(gr2, 1, 0.05, &gci);
+    check("geomean of one ratio: no interval", isnan(gci.lo) && isnan(gci.hi));
+
+    /* The stopping rule.  Tight: 20 values within ±0.5% of 100. */
+    double tight[20], wide[20], base[20];
+    for (int i = 0; i < 20; i++) tight[i] = 100 + 0.1 * (i % 10 - 4.5), wide[i] = 80 + 2 * i, base[i] = 50 + 0.05 * (i % 7);
+    double w;
+    check("tight sample converges at 2%", asb_converged(tight, 20, NULL, 0, 0.02, 0.05, &w) && w < 0.005);
+    check("wide sample does not converge at 2%", !asb_converged(wide, 20, NULL, 0, 0.02, 0.05, &w) && w > 0.05);
+    check("tight cell against a tight baseline converges", asb_converged(tight, 20, base, 20, 0.02, 0.05, &w));
+    check("tight cell against a wide baseline does not", !asb_converged(tight, 20, wide, 20, 0.02, 0.05, &w));
+    check("5 tight values: the median's interval covers < 95%, not converged",
+          !asb_converged(tight, 5, NULL, 0, 0.02, 0.05, &w) && w < 0.02);
+    check("the arrays are left unsorted", wide[0] == 80 && tight[0] == 100 - 0.45);
+    /* More repetitions narrow the interval: a reproducible normal sample
+     * (sd 5%, Box–Muller on a 64-bit LCG). */
+    double noisy[80];
+    unsigned long long state = 12345;
+    for (int i = 0; i < 80; i += 2) {
+        double u[2];
+        for (int j = 0; j < 2; j++) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            u[j] = ((state >> 11) + 0.5) / 9007199254740992.0;
+        }
+        double r = sqrt(-2 * log(u[0]));
+        noisy[i] = 100 + 5 * r * cos(2 * M_PI * u[1]);
+        noisy[i + 1] = 100 + 5 * r * sin(2 * M_PI * u[1]);
+    }
+    double w10, w40, w80;
+    bool c10 = asb_converged(noisy, 10, NULL, 0, 0.02, 0.05, &w10);
+    asb_converged(noisy, 40, NULL, 0, 0.02, 0.05, &w40);
+    bool c80 = asb_converged(noisy, 80, base, 20, 0.02, 0.05, &w80);
+    printf("# sd 5%%: relative half-width %.4f at 10 reps, %.4f at 40, %.4f at 80\n", w10, w40, w80);
+    check("more repetitions narrow the interval (10 > 40 > 80)", w10 > w40 && w40 > w80);
+    check("sd 5%: 10 reps do not reach 2%, 80 do", !c10 && c80);
+
+    double bi[] = {52, 53, 51, 88, 87, 89, 52}, lo, hi;
+    asb_median(bi, 7);
+    check("52,53,51,88,87,89,52 is bimodal", asb_bimodal(bi, 7, &lo, &hi));
+    check_near("its lower mode", lo, 52, 0);
+    check_near("its upper mode", hi, 88, 0);
+    double uni[] = {100, 91, 112, 97, 104, 88, 108, 95, 103};
+    asb_median(uni, 9);
+    check("a noisy unimodal sample (CV 8%) is not bimodal", !asb_bimodal(uni, 9, &lo, &hi) && isnan(lo));
+    double outlier[] = {100, 101, 102, 103, 150};
+    check("one outlier is not a second mode", !asb_bimodal(outlier, 5, &lo, &hi));
+    double close[] = {100, 100.1, 100.2, 102, 102.1, 102.2};
+    check("two clusters 2% apart are not called bimodal", !asb_bimodal(close, 6, &lo, &hi));
+    check("four values are too few to tell", !asb_bimodal(bi, 4, &lo, &hi));
 
     printf("1..%d\n", count);
     return failures != 0;
