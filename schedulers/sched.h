@@ -73,8 +73,9 @@ typedef struct asb_sched {
 
     /* Start with nprocs processors, run root(arg) as a task, return when it
      * returns.  `options` is a GODEBUG-style string ("runnext=0,steal=0") or
-     * NULL; a scheduler ignores keys it does not know.  Returns 0, or -1 with
-     * errno set when the scheduler cannot start. */
+     * NULL; gmp refuses a key it does not know or a bad value (the message on
+     * stderr, exit status 1), the other schedulers take no options.  Returns
+     * 0, or -1 with errno set when the scheduler cannot start. */
     int (*run)(int nprocs, const char *options, asb_task_fn root, void *arg);
 
     /* Tasks.  spawn returns 0, or -1 when out of memory. */

@@ -72,6 +72,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debugvars.h"
 #include "gostyle.h"
 #include "runtime.h"
 
@@ -96,11 +97,25 @@ static int count_cpus(void) {
     return n > 0 ? (int)n : 1;
 }
 
+/* A misspelt GOSTYLEDEBUG must not run the default allocator as if it were
+ * the ablation asked for: say why on stderr and exit with status 1 (the
+ * worker's `error`), as the first malloc cannot fail any other way.  err has
+ * room for the newline after its message. */
+__attribute__((noreturn)) static void refuse_bad_settings(char *err) {
+    size_t n = strlen(err);
+    err[n] = '\n';
+    ssize_t written = write(STDERR_FILENO, err, n + 1);
+    (void)written; /* exiting either way */
+    _exit(1);
+}
+
 void gs_init_slow(void) {
     static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+    char err[ASB_DEBUGVARS_ERR_MAX + 1];
     pthread_mutex_lock(&init_lock);
     if (!atomic_load_explicit(&gs_initialized, memory_order_relaxed)) {
-        gs_debug_parse(getenv("GOSTYLEDEBUG"), &gs_dbg, count_cpus());
+        if (gs_debug_parse(getenv("GOSTYLEDEBUG"), &gs_dbg, count_cpus(), err, sizeof err - 1) != 0)
+            refuse_bad_settings(err);
         long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
         if (pages > 0 && page_size > 0 && (size_t)pages * (size_t)page_size < max_alloc)
             max_alloc = (size_t)pages * (size_t)page_size;
@@ -410,7 +425,7 @@ static void fork_parent(void) {
 static void fork_child(void) {
     gs_mutex_unlock(&gs_heap.lock);
     for (int i = 0; i < GS_NUM_SPAN_CLASSES; i++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < GS_SPANSET_GENS; k++) {
             gs_spanset_fork_child_repair(&gs_heap.central[i].partial[k]);
             gs_spanset_fork_child_repair(&gs_heap.central[i].full[k]);
         }

@@ -23,6 +23,7 @@ void gs_span_refill_alloc_cache(gs_mspan *s, uint32_t word) {
 /* Go's nextFreeIndex: the next free slot at or after freeindex, or nelems. */
 uint32_t gs_span_next_free_index(gs_mspan *s) {
     uint32_t sfreeindex = s->freeindex, snelems = s->nelems;
+    gs_assert(sfreeindex <= snelems);
     if (sfreeindex == snelems) return snelems;
     uint64_t cache = s->alloc_cache;
     while (cache == 0) {
@@ -64,6 +65,12 @@ uint32_t gs_span_pending_frees(gs_mspan *s) {
     return n;
 }
 
+/* Go's "mspan.sweep: bad span state": only a span being cached or uncached
+ * is swept, never a parked, dead or large one. */
+static inline bool sweepable(uint8_t state) {
+    return state == GS_SPAN_CACHED || state == GS_SPAN_PARTIAL || state == GS_SPAN_FULL_UNSWEPT;
+}
+
 /*
  * Sweep a small span that this thread owns exclusively (it is being cached
  * or uncached): fold the slots handed out since the last sweep into
@@ -72,8 +79,10 @@ uint32_t gs_span_pending_frees(gs_mspan *s) {
  * this sweep or stay for the next one.
  */
 uint32_t gs_span_sweep(gs_mspan *s) {
+    gs_assert(sweepable(atomic_load_explicit(&s->state, memory_order_relaxed)));
+    gs_span_check(s);
     uint32_t words = bitmap_words(s);
-    uint32_t below = s->freeindex;
+    uint32_t below = s->freeindex, allocated = s->alloc_count;
     for (uint32_t w = 0; w < below / 64; w++) s->alloc_bits[w] = ~(uint64_t)0;
     if (below % 64) s->alloc_bits[below / 64] |= ((uint64_t)1 << (below % 64)) - 1;
     uint32_t nfreed = 0, count = 0;
@@ -91,6 +100,9 @@ uint32_t gs_span_sweep(gs_mspan *s) {
         uint64_t valid = ((uint64_t)1 << (s->nelems % 64)) - 1;
         count -= (uint32_t)__builtin_popcountll(s->alloc_bits[words - 1] & ~valid);
     }
+    /* Every slot handed out is counted, so the recount is the count less the
+     * slots freed (Go checks "sweep increased allocation count"). */
+    gs_assert(count == allocated - nfreed && count <= s->nelems);
     s->alloc_count = count;
     s->freeindex = 0;
     gs_span_refill_alloc_cache(s, 0);

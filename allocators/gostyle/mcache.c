@@ -48,6 +48,8 @@ __thread gs_freegc_lists gs_freegc_tls __attribute__((tls_model("initial-exec"))
  */
 static bool sweep_exhausted(gs_mspan *s) {
     if (s == &gs_empty_span) return false;
+    gs_span_check(s);
+    gs_assert(s->freeindex == s->nelems && s->alloc_count == s->nelems); /* every slot handed out */
     uint32_t words = (s->nelems + 63) / 64, first = words, nfreed = 0;
     for (uint32_t w = 0; w < words; w++) {
         uint64_t dead = 0;
@@ -63,6 +65,7 @@ static bool sweep_exhausted(gs_mspan *s) {
     s->needzero = 1;
     s->freeindex = first * 64;
     s->alloc_cache = ~s->alloc_bits[first];
+    gs_assert(nfreed <= s->nelems && s->freeindex < s->nelems);
     return nfreed >= s->nelems / KEEP_SHARE;
 }
 
@@ -84,6 +87,8 @@ void gs_freegc_flush(void) {
 
 void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) {
     gs_mspan *s = p->alloc[sizeclass];
+    gs_assert(s == &gs_empty_span ||
+              (s->sizeclass == sizeclass && atomic_load_explicit(&s->state, memory_order_relaxed) == GS_SPAN_CACHED));
     uint32_t idx = gs_span_next_free_index(s);
     if (idx == s->nelems && sweep_exhausted(s)) idx = gs_span_next_free_index(s);
     if (idx == s->nelems) {
@@ -91,6 +96,8 @@ void *gs_mcache_refill_alloc(gs_p *p, int sizeclass, bool *needzero) {
         if (!s) return NULL;
         idx = gs_span_next_free_index(s);
     }
+    /* Go's refill: "span has no free space". */
+    gs_assert(idx < s->nelems && s->alloc_count < s->nelems);
     s->alloc_count++;
     *needzero = s->needzero;
     return (void *)(s->start + (uintptr_t)idx * s->elemsize);

@@ -30,19 +30,20 @@
 #define SPAN_BUDGET 100
 #define FLIP_AT ((uint32_t)1 << 31)
 
-static gs_spanset *push_set(gs_spanset pair[2], gs_mcentral *c) {
+static gs_spanset *push_set(gs_spanset pair[GS_SPANSET_GENS], gs_mcentral *c) {
     uint32_t g = atomic_load_explicit(&c->gen, memory_order_relaxed);
-    gs_spanset *cur = &pair[g & 1];
+    gs_spanset *cur = &pair[g % GS_SPANSET_GENS];
+    uint32_t other = (g + 1) % GS_SPANSET_GENS;
     if (GS_UNLIKELY((uint32_t)atomic_load_explicit(&cur->index, memory_order_relaxed) >= FLIP_AT) &&
-        gs_spanset_reset_if_empty(&c->partial[(g + 1) & 1]) && gs_spanset_reset_if_empty(&c->full[(g + 1) & 1]))
+        gs_spanset_reset_if_empty(&c->partial[other]) && gs_spanset_reset_if_empty(&c->full[other]))
         atomic_compare_exchange_strong(&c->gen, &g, g + 1);
-    return &pair[atomic_load_explicit(&c->gen, memory_order_relaxed) & 1];
+    return &pair[atomic_load_explicit(&c->gen, memory_order_relaxed) % GS_SPANSET_GENS];
 }
 
-static gs_mspan *pop_pair(gs_spanset pair[2], gs_mcentral *c) {
+static gs_mspan *pop_pair(gs_spanset pair[GS_SPANSET_GENS], gs_mcentral *c) {
     uint32_t g = atomic_load_explicit(&c->gen, memory_order_relaxed);
-    gs_mspan *s = gs_spanset_pop(&pair[(g + 1) & 1]); /* the older one first */
-    return s ? s : gs_spanset_pop(&pair[g & 1]);
+    gs_mspan *s = gs_spanset_pop(&pair[(g + 1) % GS_SPANSET_GENS]); /* the older one first */
+    return s ? s : gs_spanset_pop(&pair[g % GS_SPANSET_GENS]);
 }
 
 static void push_partial(gs_mcentral *c, gs_mspan *s) {
@@ -61,28 +62,37 @@ static void park_full(gs_mcentral *c, gs_mspan *s) {
         gs_spanset_push(push_set(c->full, c), s);
 }
 
-gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) {
+gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, gs_p *p) {
     gs_mspan *s = pop_pair(c->partial, c);
     if (s) {
+        gs_assert(atomic_load_explicit(&s->state, memory_order_relaxed) == GS_SPAN_PARTIAL);
         /* Swept when it was pushed; sweep again only for frees since. */
         if (gs_span_has_pending_frees(s)) gs_span_sweep(s);
         goto have_span;
     }
     for (int budget = SPAN_BUDGET; budget > 0 && (s = pop_pair(c->full, c)); budget--) {
+        gs_assert(atomic_load_explicit(&s->state, memory_order_relaxed) == GS_SPAN_FULL_UNSWEPT);
         gs_span_sweep(s);
         if (s->alloc_count < s->nelems) goto have_span;
         park_full(c, s);
     }
-    s = gs_heap_alloc_span(gs_class_to_npages[c->sizeclass], c->sizeclass,
-                           owner == (void *)c ? NULL : (gs_p *)owner);
+    s = gs_heap_alloc_span(gs_class_to_npages[c->sizeclass], c->sizeclass, p);
     if (!s) return NULL;
+    gs_assert(atomic_load_explicit(&s->state, memory_order_relaxed) == GS_SPAN_DEAD && s->alloc_count == 0);
 have_span:
+    /* Go's "span has no free objects" and span class checks. */
+    gs_span_check(s);
+    gs_assert(s->sizeclass == c->sizeclass && gs_span_of(s->start) == s && gs_span_of(s->limit - 1) == s);
+    gs_assert(s->alloc_count < s->nelems && s->freeindex < s->nelems);
     atomic_store_explicit(&s->state, GS_SPAN_CACHED, memory_order_relaxed);
     return s;
 }
 
 /* p: the P releasing the span (NULL for the direct slot). */
 static void uncache_span(gs_mcentral *c, gs_mspan *s, gs_p *p) {
+    /* Go's uncacheSpan checks: a cached span of this class, not empty. */
+    gs_assert(atomic_load_explicit(&s->state, memory_order_relaxed) == GS_SPAN_CACHED);
+    gs_assert(s->sizeclass == c->sizeclass && s->alloc_count > 0);
     gs_span_sweep(s);
     if (s->alloc_count == 0) gs_heap_free_span(s, p);
     else if (s->alloc_count < s->nelems) push_partial(c, s);
@@ -108,7 +118,7 @@ void *gs_mcentral_alloc_direct(int sizeclass, bool *needzero) {
     if (idx == s->nelems) {
         if (s != &gs_empty_span) uncache_span(c, s, NULL);
         c->direct = &gs_empty_span;
-        s = gs_mcentral_cache_span(c, c);
+        s = gs_mcentral_cache_span(c, NULL);
         if (!s) {
             gs_mutex_unlock(&c->lock);
             return NULL;

@@ -28,7 +28,7 @@ void gs_heap_init(void) {
     for (int i = 0; i < GS_NUM_SPAN_CLASSES; i++) {
         gs_mcentral *c = &gs_heap.central[i];
         c->sizeclass = i;
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < GS_SPANSET_GENS; k++) {
             gs_spanset_init(&c->partial[k]);
             gs_spanset_init(&c->full[k]);
         }

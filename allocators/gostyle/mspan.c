@@ -28,6 +28,18 @@ void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t np
     gs_span_refill_alloc_cache(s, 0);
 }
 
+#ifdef GS_DEBUG
+void gs_span_check(const gs_mspan *s) {
+    gs_assert(s->sizeclass > 0 && s->sizeclass < GS_NUM_SIZE_CLASSES);
+    gs_assert(s->elemsize == gs_class_to_size[s->sizeclass] && s->npages == gs_class_to_npages[s->sizeclass]);
+    gs_assert(s->nelems == (s->npages << GS_PAGE_SHIFT) / s->elemsize && s->nelems <= GS_MAX_OBJS_PER_SPAN);
+    gs_assert(s->limit == s->start + (uintptr_t)s->nelems * s->elemsize);
+    gs_assert(s->freeindex <= s->nelems && s->alloc_count <= s->nelems);
+    gs_assert(s->nelems % 64 == 0 || (s->alloc_bits[s->nelems / 64] >> (s->nelems % 64)) ==
+                                         ~(uint64_t)0 >> (s->nelems % 64)); /* the bits past nelems */
+}
+#endif
+
 void gs_span_init_large(gs_mspan *s, uintptr_t base, uintptr_t npages) {
     s->start = base;
     s->npages = npages;

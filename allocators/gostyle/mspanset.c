@@ -52,9 +52,6 @@ static void block_free(gs_spanset_block *b) {
 
 void gs_spanset_pool_stats(gs_lock_stats *into) { gs_mutex_add_stats(&block_pool.lock, into); }
 
-void gs_spanset_pool_lock(void) { gs_mutex_lock(&block_pool.lock); }
-void gs_spanset_pool_unlock(void) { gs_mutex_unlock(&block_pool.lock); }
-
 void gs_spanset_init(gs_spanset *b) {
     gs_mutex_init(&b->spine_lock);
     atomic_init(&b->spine, NULL);
@@ -163,7 +160,7 @@ bool gs_spanset_reset_if_empty(gs_spanset *b) {
 
 static void for_each_set(void (*fn)(gs_spanset *)) {
     for (int i = 0; i < GS_NUM_SPAN_CLASSES; i++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < GS_SPANSET_GENS; k++) {
             fn(&gs_heap.central[i].partial[k]);
             fn(&gs_heap.central[i].full[k]);
         }

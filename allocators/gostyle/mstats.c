@@ -71,7 +71,7 @@ GS_PUBLIC int gostyle_stats(struct gostyle_stats *st) {
     for (int i = 0; i < GS_NUM_SPAN_CLASSES; i++) {
         gs_mcentral *c = &gs_heap.central[i];
         gs_mutex_add_stats(&c->lock, &central);
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < GS_SPANSET_GENS; k++) {
             gs_mutex_add_stats(&c->partial[k].spine_lock, &spine);
             gs_mutex_add_stats(&c->full[k].spine_lock, &spine);
             st->partial_set_spans += gs_spanset_len(&c->partial[k]);

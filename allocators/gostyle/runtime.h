@@ -22,6 +22,19 @@
 #define GS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define GS_HIDDEN __attribute__((visibility("hidden")))
 #define GS_CACHELINE 64
+#define GS_STR_(x) #x
+#define GS_STR(x) GS_STR_(x)
+
+/* Internal invariants, checked where Go's runtime throws on them (span
+ * state, counts and bounds in refill, cacheSpan, uncacheSpan, sweep).  Only
+ * in debug and sanitizer builds and the unit tests (meson sets GS_DEBUG):
+ * a release build compiles them out and stays as lean as before. */
+#ifdef GS_DEBUG
+#define gs_assert(cond) \
+    (GS_LIKELY(cond) ? (void)0 : gs_throw("assertion failed: " #cond " (" __FILE__ ":" GS_STR(__LINE__) ")"))
+#else
+#define gs_assert(cond) ((void)sizeof(!(cond)))
+#endif
 
 /* ---- Geometry (malloc.go, mpagealloc.go) ---------------------------------- */
 #define GS_PAGE_SIZE ((uintptr_t)1 << GS_PAGE_SHIFT)
@@ -43,6 +56,8 @@
 #define GS_MAX_PROCS 256
 #define GS_NUM_SPAN_CLASSES GS_NUM_SIZE_CLASSES     /* noscan only: one span class per size class */
 
+#define GS_SPANSET_GENS 2                          /* each mcentral set is a pair (mcentral.c) */
+
 /* ---- Ablation switches (runtime1.c) -------------------------------------- */
 enum gs_scavenger_mode { GS_SCAV_OFF, GS_SCAV_BACKGROUND, GS_SCAV_EAGER };
 enum gs_madvise_mode { GS_MADV_DONTNEED, GS_MADV_FREE };
@@ -59,9 +74,10 @@ typedef struct gs_debug {
 } gs_debug;
 
 extern gs_debug gs_dbg GS_HIDDEN;
-/* Parse a GOSTYLEDEBUG string into *d (defaults first).  Returns the number
- * of unknown or malformed settings, which are ignored. */
-int gs_debug_parse(const char *s, gs_debug *d, int ncpu) GS_HIDDEN;
+/* Parse a GOSTYLEDEBUG string into *d (defaults first; procs defaults to
+ * ncpu).  Returns 0, or -1 with a message naming the unknown key or bad value
+ * in err (ASB_DEBUGVARS_ERR_MAX bytes suffice). */
+int gs_debug_parse(const char *s, gs_debug *d, int ncpu, char *err, size_t errlen) GS_HIDDEN;
 
 /* ---- Locks with statistics (lock.c) -------------------------------------- */
 typedef struct gs_mutex {
@@ -126,7 +142,19 @@ typedef struct gs_mspan {
     struct gs_mspan *next;     /* free-struct list link */
 } __attribute__((aligned(GS_CACHELINE))) gs_mspan; /* no false sharing between spans */
 
+_Static_assert(offsetof(gs_mspan, state) < offsetof(gs_mspan, freed) &&
+                   offsetof(gs_mspan, freed) + 2 * sizeof(uint64_t) <= GS_CACHELINE,
+               "gs_mspan's first cache line holds the allocation fields and 128 bits of freed");
+_Static_assert(GS_SPAN_BITMAP_WORDS >= 2, "freed has the 128 bits the first cache line is said to hold");
+
 void gs_span_init_small(gs_mspan *s, int sizeclass, uintptr_t base, uintptr_t npages) GS_HIDDEN;
+/* gs_assert a small span's geometry, counts and bounds against its size
+ * class (debug builds; nothing otherwise). */
+#ifdef GS_DEBUG
+void gs_span_check(const gs_mspan *s) GS_HIDDEN;
+#else
+static inline void gs_span_check(const gs_mspan *s) { (void)s; }
+#endif
 void gs_span_init_large(gs_mspan *s, uintptr_t base, uintptr_t npages) GS_HIDDEN;
 uint32_t gs_span_next_free_index(gs_mspan *s) GS_HIDDEN;
 void gs_span_refill_alloc_cache(gs_mspan *s, uint32_t word) GS_HIDDEN;
@@ -165,16 +193,14 @@ void gs_spanset_unlock_all(void) GS_HIDDEN;
 void gs_spanset_fork_child_repair(gs_spanset *b) GS_HIDDEN;
 bool gs_spanset_reset_if_empty(gs_spanset *b) GS_HIDDEN;
 void gs_spanset_pool_stats(gs_lock_stats *into) GS_HIDDEN;
-void gs_spanset_pool_lock(void) GS_HIDDEN;
-void gs_spanset_pool_unlock(void) GS_HIDDEN;
 
 /* ---- mcentral (mcentral.c) ------------------------------------------------ */
 typedef struct gs_mcentral {
     int sizeclass;
     /* Spans in `partial` have free slots; spans in `full` were full and have
      * received a free since (Go's partial-swept and full-unswept sets). */
-    gs_spanset partial[2];
-    gs_spanset full[2];
+    gs_spanset partial[GS_SPANSET_GENS];
+    gs_spanset full[GS_SPANSET_GENS];
     _Atomic uint32_t gen;      /* which of the pair is pushed to, see mcentral.c */
     /* The locked allocation slot used when a thread has no P (and for every
      * thread with GOSTYLEDEBUG=mcache=0): Go's mcentral as a shared cache. */
@@ -182,7 +208,9 @@ typedef struct gs_mcentral {
     gs_mspan *direct;
 } __attribute__((aligned(GS_CACHELINE))) gs_mcentral;
 
-gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, void *owner) GS_HIDDEN;
+/* Go's cacheSpan: a span with free slots for an mcache (p: the caller's P)
+ * or for the mcentral's locked slot (p NULL). */
+gs_mspan *gs_mcentral_cache_span(gs_mcentral *c, gs_p *p) GS_HIDDEN;
 gs_mspan *gs_mcentral_refill(gs_p *p, int sizeclass) GS_HIDDEN;
 void gs_mcentral_unpark(gs_mspan *s) GS_HIDDEN;
 /* free() of a small object: atomic OR into `freed`; the first free into a
@@ -205,6 +233,7 @@ typedef struct gs_palloc_chunk {
 typedef uint64_t gs_psum;  /* start | max << 21 | end << 42; bit 63: all 2^21 pages free */
 #define GS_PSUM_BITS 21
 #define GS_PSUM_MAX ((uint64_t)1 << GS_PSUM_BITS)
+_Static_assert(3 * GS_PSUM_BITS < 64, "a summary's start, max and end fit below bit 63");
 
 typedef struct gs_pagealloc {
     gs_psum *summary[GS_SUMMARY_LEVELS];
@@ -253,6 +282,7 @@ typedef struct gs_freegc_lists {
     uint16_t room[GS_NUM_SPAN_CLASSES];
 } gs_freegc_lists;
 extern __thread gs_freegc_lists gs_freegc_tls __attribute__((tls_model("initial-exec"))) GS_HIDDEN;
+_Static_assert(sizeof(gs_freegc_lists) == 680, "the freegc lists' TLS size is as documented");
 
 /* A thread as the allocator sees it (Go's M).  M structs are never freed,
  * only recycled, so a thread taking a P over can read its former owner's
@@ -360,6 +390,7 @@ extern gs_mheap gs_heap GS_HIDDEN;
  * array (32 MiB of zero pages until touched), so that free() works before the
  * first malloc. */
 extern _Atomic(gs_heap_arena *) gs_arena_map[GS_ARENA_MAP_ENTRIES] GS_HIDDEN;
+_Static_assert(sizeof gs_arena_map == (size_t)32 << 20, "the arena map is 32 MiB, as documented");
 
 void gs_heap_init(void) GS_HIDDEN;
 gs_mspan *gs_heap_alloc_span(uintptr_t npages, int sizeclass, gs_p *p) GS_HIDDEN;

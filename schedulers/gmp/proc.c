@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "debugvars.h"
 #include "runtime2.h"
 
 #ifdef __clang__
@@ -246,6 +247,10 @@ static void gostart(void *arg) {
     gmp_goexit();
 }
 
+/* A P takes goroutine ids from goid_gen this many at a time (Go's
+ * _GoidCacheBatch). */
+#define GOID_CACHE_BATCH 16
+
 static G *newproc1(P *pp, asb_task_fn fn, void *arg) {
     G *gp = gfget(pp);
     if (!gp && !(gp = malg(pp))) return NULL;
@@ -258,9 +263,9 @@ static G *newproc1(P *pp, asb_task_fn fn, void *arg) {
     relaxed_store(&gp->waitreason, WAIT_NONE);
     asb_uctx_make(&gp->ctx, gp->stack.lo, (size_t)((char *)gp - gp->stack.lo), gostart, gp);
     if (pp) {
-        if (pp->goidcache == pp->goidcacheend) { /* ids in batches of 16, as Go */
-            pp->goidcache = atomic_fetch_add(&goid_gen, 16) + 1;
-            pp->goidcacheend = pp->goidcache + 16;
+        if (pp->goidcache == pp->goidcacheend) {
+            pp->goidcache = atomic_fetch_add(&goid_gen, GOID_CACHE_BATCH) + 1;
+            pp->goidcacheend = pp->goidcache + GOID_CACHE_BATCH;
         }
         gp->goid = pp->goidcache++;
     } else {
@@ -532,11 +537,14 @@ static void handoffp(P *pp) {
 
 /* ---- finding work ---- */
 
+/* Passes over the other Ps before giving up (Go's stealTries). */
+#define STEAL_TRIES 4
+
 static G *steal_work(M *m, P *pp, bool *inherit, bool *new_work) {
     uint32_t n = (uint32_t)gmp_gomaxprocs;
     *new_work = false;
-    for (int pass = 0; pass < 4; pass++) {
-        bool last = pass == 3; /* also take timers and runnext */
+    for (int pass = 0; pass < STEAL_TRIES; pass++) {
+        bool last = pass == STEAL_TRIES - 1; /* also take timers and runnext */
         uint32_t r = fastrand(m);
         uint32_t pos = r % n, inc = steal_coprimes[r % nsteal_coprimes];
         for (uint32_t k = 0; k < n; k++, pos = (pos + inc) % n) {
@@ -867,16 +875,23 @@ static uint32_t retake(int64_t now) {
     return n;
 }
 
+/* sysmon's sleep, as Go's: 20 µs while it finds work to retake; after
+ * SYSMON_IDLE_ROUNDS rounds without any (about 1 ms) it doubles, up to
+ * 10 ms (Go writes these as literals in sysmon). */
+#define SYSMON_MIN_DELAY_NS 20000
+#define SYSMON_IDLE_ROUNDS 50
+#define SYSMON_MAX_DELAY_NS 10000000
+
 static void *sysmon(void *arg) {
     (void)arg;
     uint32_t idle = 0;
-    int64_t delay = 20000;
+    int64_t delay = SYSMON_MIN_DELAY_NS;
     while (!atomic_load(&sysmon_stop)) {
         if (idle == 0)
-            delay = 20000;
-        else if (idle > 50)
+            delay = SYSMON_MIN_DELAY_NS;
+        else if (idle > SYSMON_IDLE_ROUNDS)
             delay *= 2;
-        if (delay > 10000000) delay = 10000000;
+        if (delay > SYSMON_MAX_DELAY_NS) delay = SYSMON_MAX_DELAY_NS;
         gmp_notetsleep(&sysmon_note, delay);
         if (atomic_load(&sysmon_stop)) break;
         if (retake(gmp_nanotime()) != 0)
@@ -889,27 +904,13 @@ static void *sysmon(void *arg) {
 
 /* ---- run ---- */
 
-static void parse_options(const char *s) {
-    gmp_opts = (gmp_debug){.runnext = true, .steal = true, .spinning = true,
-                           .asyncpreempt = true, .sysmon = true, .procs = 0};
-    while (s && *s) {
-        const char *end = strchr(s, ',');
-        size_t len = end ? (size_t)(end - s) : strlen(s);
-        char key[32];
-        const char *eq = memchr(s, '=', len);
-        if (eq && (size_t)(eq - s) < sizeof key) {
-            memcpy(key, s, (size_t)(eq - s));
-            key[eq - s] = 0;
-            long v = strtol(eq + 1, NULL, 10);
-            if (!strcmp(key, "runnext")) gmp_opts.runnext = v != 0;
-            else if (!strcmp(key, "steal")) gmp_opts.steal = v != 0;
-            else if (!strcmp(key, "spinning")) gmp_opts.spinning = v != 0;
-            else if (!strcmp(key, "asyncpreempt")) gmp_opts.asyncpreempt = v != 0;
-            else if (!strcmp(key, "sysmon")) gmp_opts.sysmon = v != 0;
-            else if (!strcmp(key, "procs")) gmp_opts.procs = v > 0 ? (int)v : 0;
-        }
-        s = end ? end + 1 : NULL;
-    }
+/* A misspelt GMPDEBUG (or options string) must not run the default
+ * scheduler as if it were the ablation asked for: say why on stderr and exit
+ * with status 1, the worker's `error`, as the allocator does (the message
+ * reaches the results as the run's). */
+__attribute__((noreturn)) static void refuse_bad_settings(const char *err) {
+    fprintf(stderr, "%s\n", err);
+    _exit(1);
 }
 
 static uint32_t gcd(uint32_t a, uint32_t b) {
@@ -976,13 +977,23 @@ static void teardown(M *m0) {
     rootg = NULL;
 }
 
+/* Undo run()'s signal set-up (stack, preemption and dump handlers) in the
+ * reverse order of installing. */
+static void signals_uninstall(M *m0) {
+    gmp_dump_uninstall();
+    if (async_preempt_ok) gmp_preempt_uninstall();
+    gmp_signal_stack_fini(m0);
+}
+
 int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     bool idle = false;
     if (!atomic_compare_exchange_strong(&running, &idle, true) || tls_m) {
         errno = EBUSY;
         return -1;
     }
-    parse_options(options ? options : getenv("GMPDEBUG"));
+    char err[ASB_DEBUGVARS_ERR_MAX];
+    if (gmp_debug_parse(options ? options : getenv("GMPDEBUG"), &gmp_opts, err, sizeof err) != 0)
+        refuse_bad_settings(err);
     if (gmp_opts.procs > 0) nprocs = gmp_opts.procs;
     if (nprocs < 1) nprocs = 1;
     memset(&gmp_sched, 0, sizeof gmp_sched);
@@ -1003,6 +1014,7 @@ int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     for (int i = nprocs - 1; i >= 1; i--) pidleput(gmp_allp[i]);
     rootg = newproc1(gmp_allp[0], root, arg);
     if (!rootg) {
+        signals_uninstall(m0);
         tls_m = NULL;
         goto nomem;
     }
@@ -1023,10 +1035,8 @@ int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
         gmp_notewakeup(&sysmon_note);
         pthread_join(sysmon_thread, NULL);
     }
-    gmp_dump_uninstall();
-    if (async_preempt_ok) gmp_preempt_uninstall();
     gmp_collect_stats();
-    gmp_signal_stack_fini(m0);
+    signals_uninstall(m0);
     tls_m = NULL;
     teardown(m0);
     atomic_store(&running, false);

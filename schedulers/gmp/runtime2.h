@@ -24,6 +24,7 @@
 #pragma GCC visibility push(hidden)
 
 #define GMP_RUNQ_SIZE 256           /* per-P run queue, as Go */
+#define GMP_MAX_PROCS 1024          /* most Ps GMPDEBUG=procs may ask for (_MaxGomaxprocs) */
 #define GMP_FORCE_PREEMPT_NS 10000000 /* sysmon preempts a G after 10 ms (forcePreemptNS) */
 #define GMP_STACK_SIZE (64 * 1024)  /* usable bytes per G stack (lazily committed) */
 #define GMP_STACK_CACHE 32          /* stacks cached per P */
@@ -200,6 +201,11 @@ typedef struct gmp_debug {
     bool runnext, steal, spinning, asyncpreempt, sysmon;
     int procs; /* 0: use run()'s nprocs */
 } gmp_debug;
+
+/* runtime1.c (runtime1.go): parse a GMPDEBUG string into *d (defaults
+ * first).  Returns 0, or -1 with a message naming the unknown key or bad
+ * value in err (ASB_DEBUGVARS_ERR_MAX bytes suffice). */
+int gmp_debug_parse(const char *s, gmp_debug *d, char *err, size_t errlen);
 
 /* Global scheduler state (Go's schedt) plus the run-wide tables. */
 typedef struct schedt {

@@ -4,11 +4,13 @@
  * asb_sched table like a workload would, and asserts results and statistics,
  * never speed.  Each test arms alarm() so a hang fails instead of blocking.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,7 +19,9 @@
 #include "../../schedulers/sched.h"
 #include "../../workloads/sched/skynet_tree.h"
 #include "../../schedulers/gmp/ctx.h"
+#include "../../schedulers/gmp/runtime2.h"
 #include "../check.h"
+#include "debugvars.h"
 
 static const asb_sched *S;
 
@@ -698,19 +702,60 @@ static void leaker(void *p) {
     S->chan_recv(leak_chan, &v); /* nobody ever sends */
 }
 
+enum { DUMP_MAX = 8192 };
+
+/* The state dump SIGUSR1 writes on stderr, caught in a file: raise() runs
+ * the handler in this thread before it returns. */
+static void capture_dump(char *dump) {
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    CHECK(saved >= 0 && dup2(fileno(f), STDERR_FILENO) == STDERR_FILENO);
+    raise(SIGUSR1);
+    CHECK(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+    close(saved);
+    rewind(f);
+    size_t n = fread(dump, 1, DUMP_MAX - 1, f);
+    dump[n] = 0;
+    fclose(f);
+}
+
 static void leak_root(void *p) {
-    (void)p;
+    char *dump = p;
     leak_chan = S->chan_make(sizeof(int), 0);
     CHECK(S->spawn(leaker, NULL) == 0);
-    S->sleep_ns(1000000);
-    raise(SIGUSR1); /* state dump on stderr */
+    /* Dump until the leaker shows blocked: it may not have run yet. */
+    for (int i = 0; i < 2000; i++) {
+        S->sleep_ns(1000000);
+        capture_dump(dump);
+        if (strstr(dump, " [waiting, chan receive]:\n")) break;
+    }
+}
+
+static int occurrences(const char *text, const char *word) {
+    int n = 0;
+    for (const char *at = text; (at = strstr(at, word)); at += strlen(word)) n++;
+    return n;
 }
 
 static void test_leak_and_dump(void) {
-    run(2, NULL, leak_root, NULL);
+    static char dump[DUMP_MAX];
+    run(2, NULL, leak_root, dump);
     CHECK(stat("leaked_gs") == 1);
     CHECK(stat("gs_waiting") == 1);
     S->chan_free(leak_chan);
+    /* The dump: the schedtrace line (2 Ps, a run-queue length each), then
+     * the live Gs: the root that raised the signal, running, and the leaker
+     * with its wait reason. */
+    fputs(dump, stderr);
+    int procs, idle, spinning, runqueue, runq0, runq1;
+    CHECK(sscanf(dump, "SCHED gomaxprocs=%d idleprocs=%d spinningthreads=%d runqueue=%d [%d %d]\n", &procs, &idle,
+                 &spinning, &runqueue, &runq0, &runq1) == 6);
+    CHECK(procs == 2 && idle >= 0 && idle <= 1 && runqueue >= 0);
+    CHECK(occurrences(dump, "\ngoroutine ") == 2);
+    CHECK(occurrences(dump, " [running]:\n") == 1);
+    CHECK(occurrences(dump, " [waiting, chan receive]:\n") == 1);
 }
 
 static void test_rerun(void) {
@@ -752,6 +797,115 @@ static void test_stack_guard(void) {
 #else
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 #endif
+}
+
+/* ---- GMPDEBUG: the strict settings parser, and run()'s clean-up ---- */
+
+static void check_refused(const char *s, const char *message) {
+    gmp_debug d;
+    char err[ASB_DEBUGVARS_ERR_MAX];
+    CHECK(gmp_debug_parse(s, &d, err, sizeof err) == -1);
+    if (strcmp(err, message) != 0) {
+        fprintf(stderr, "GMPDEBUG=%s: message\n  '%s', expected\n  '%s'\n", s, err, message);
+        exit(1);
+    }
+}
+
+static void noop_root(void *p) { *(bool *)p = true; }
+
+/* Run the scheduler in a child with these options (NULL: GMPDEBUG=env):
+ * it must exit with status 1 and say `message` on stderr, without running
+ * the root. */
+static void check_run_refused(const char *options, const char *env, const char *message) {
+    int out[2];
+    CHECK(pipe(out) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], STDERR_FILENO);
+        if (env) setenv("GMPDEBUG", env, 1);
+        bool ran = false;
+        S->run(1, options, noop_root, &ran);
+        _exit(ran ? 3 : 0);
+    }
+    close(out[1]);
+    char said[512] = "";
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof said - 1 && (r = read(out[0], said + n, sizeof said - 1 - n)) > 0) n += (size_t)r;
+    said[n] = 0;
+    close(out[0]);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char want[512];
+    snprintf(want, sizeof want, "%s\n", message);
+    if (strcmp(said, want) != 0) {
+        fprintf(stderr, "stderr of the refused run: '%s', expected '%s'\n", said, message);
+        exit(1);
+    }
+}
+
+#define KNOWN "(known: runnext, steal, spinning, asyncpreempt, sysmon, procs)"
+
+static void test_settings(void) {
+    gmp_debug d;
+    char err[ASB_DEBUGVARS_ERR_MAX];
+    CHECK(gmp_debug_parse(NULL, &d, err, sizeof err) == 0);
+    CHECK(d.runnext && d.steal && d.spinning && d.asyncpreempt && d.sysmon && d.procs == 0);
+    CHECK(gmp_debug_parse("runnext=0,steal=0,spinning=0,asyncpreempt=0,sysmon=0,procs=3", &d, err, sizeof err) == 0);
+    CHECK(!d.runnext && !d.steal && !d.spinning && !d.asyncpreempt && !d.sysmon && d.procs == 3);
+    CHECK(gmp_debug_parse("runnext=1,procs=1024,", &d, err, sizeof err) == 0);
+    CHECK(d.runnext && d.procs == 1024);
+    CHECK(gmp_debug_parse("", &d, err, sizeof err) == 0 && d.procs == 0);
+    check_refused("runext=0", "GMPDEBUG: unknown key runext " KNOWN);
+    check_refused("steal=0,preempt=0", "GMPDEBUG: unknown key preempt " KNOWN);
+    check_refused("steal=2", "GMPDEBUG: steal=2: expected 0 or 1");
+    check_refused("sysmon=off", "GMPDEBUG: sysmon=off: expected 0 or 1");
+    check_refused("procs=0", "GMPDEBUG: procs=0: expected an integer in 1..1024");
+    check_refused("procs=1025", "GMPDEBUG: procs=1025: expected an integer in 1..1024");
+    check_refused("spinning", "GMPDEBUG: spinning: expected key=value");
+    /* run() refuses a bad options string or GMPDEBUG: exit 1, the message on
+     * stderr (a worker's run then ends `error` with it). */
+    check_run_refused("runext=0", NULL, "GMPDEBUG: unknown key runext " KNOWN);
+    check_run_refused(NULL, "procs=two", "GMPDEBUG: procs=two: expected an integer in 1..1024");
+}
+
+/* run() failing after its signal set-up (no memory for the root G's stack:
+ * an address-space limit just above what the process uses) must undo it:
+ * the handlers and the signal stack are as before, and a later run works. */
+static void test_run_cleanup(void) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        struct sigaction urg_before, usr1_before, quit_before, sa;
+        stack_t ss_before, ss;
+        CHECK(sigaction(SIGURG, NULL, &urg_before) == 0 && sigaction(SIGUSR1, NULL, &usr1_before) == 0 &&
+              sigaction(SIGQUIT, NULL, &quit_before) == 0 && sigaltstack(NULL, &ss_before) == 0);
+        long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        CHECK(f && fscanf(f, "%ld", &pages) == 1);
+        fclose(f);
+        struct rlimit unlimited, tight;
+        CHECK(getrlimit(RLIMIT_AS, &unlimited) == 0);
+        tight = unlimited;
+        tight.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (1 << 20); /* a stack slab is 4 MiB */
+        CHECK(setrlimit(RLIMIT_AS, &tight) == 0);
+        bool ran = false;
+        errno = 0;
+        CHECK(S->run(1, NULL, noop_root, &ran) == -1 && errno == ENOMEM && !ran);
+        CHECK(setrlimit(RLIMIT_AS, &unlimited) == 0);
+        CHECK(sigaction(SIGURG, NULL, &sa) == 0 && sa.sa_handler == urg_before.sa_handler);
+        CHECK(sigaction(SIGUSR1, NULL, &sa) == 0 && sa.sa_handler == usr1_before.sa_handler);
+        CHECK(sigaction(SIGQUIT, NULL, &sa) == 0 && sa.sa_handler == quit_before.sa_handler);
+        CHECK(sigaltstack(NULL, &ss) == 0 && ss.ss_flags == ss_before.ss_flags && ss.ss_sp == ss_before.ss_sp);
+        run(1, NULL, noop_root, &ran);
+        CHECK(ran);
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* ---- the context switch on its own ---- */
@@ -808,6 +962,8 @@ static const struct {
     {"rerun", test_rerun},
     {"stack-guard", test_stack_guard},
     {"stack-pool", test_stack_pool},
+    {"settings", test_settings},
+    {"run-cleanup", test_run_cleanup},
 };
 
 int main(int argc, char **argv) {

@@ -1,6 +1,8 @@
-/* test_ablation.c — GOSTYLEDEBUG: the parser, and each switch taking effect.
+/* test_ablation.c — GOSTYLEDEBUG: the strict parser, and each switch taking effect.
  * Run as `test_ablation MODE` with GOSTYLEDEBUG set by the test definition:
- *   parse       the parser's defaults, values and errors
+ *   parse       the parser's defaults, every key's values, and its errors
+ *   refused     a misspelt GOSTYLEDEBUG: the process exits 1 at load with
+ *               the parser's message
  *   default     defaults in effect: mcache on, a freed slot is not reused
  *               before its span is swept, and is reused once the cached span
  *               runs out (swept in place)
@@ -18,8 +20,10 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "debugvars.h"
 #include "gs_api.h"
 #include "gs_test.h"
 #include "runtime.h"
@@ -55,26 +59,101 @@ static void *free_three_and_wait(void *arg) {
     return NULL;
 }
 
+/* A setting the parser must refuse, with exactly this message. */
+static void check_refused(const char *s, const char *message) {
+    gs_debug d;
+    char err[ASB_DEBUGVARS_ERR_MAX];
+    CHECK_EQ(gs_debug_parse(s, &d, 2, err, sizeof err), -1);
+    if (strcmp(err, message) != 0) {
+        fprintf(stderr, "GOSTYLEDEBUG=%s: message\n  '%s', expected\n  '%s'\n", s, err, message);
+        exit(1);
+    }
+}
+
+#define KNOWN "(known: mcache, pagecache, freegc, printstats, scavenger, madvise, procs, gcpercent)"
+
 static void test_parse(void) {
     gs_debug d;
-    CHECK_EQ(gs_debug_parse(NULL, &d, 3), 0);
+    char err[ASB_DEBUGVARS_ERR_MAX];
+    CHECK_EQ(gs_debug_parse(NULL, &d, 3, err, sizeof err), 0);
     CHECK(d.mcache && d.pagecache && !d.freegc && !d.printstats);
     CHECK(d.scavenger == GS_SCAV_BACKGROUND && d.madvise == GS_MADV_DONTNEED);
     CHECK(d.procs == 3 && d.gcpercent == 100);
     CHECK_EQ(gs_debug_parse("mcache=0,pagecache=0,scavenger=eager,madvise=free,procs=4,freegc=1,gcpercent=50,"
                             "printstats=1",
-                            &d, 2),
+                            &d, 2, err, sizeof err),
              0);
     CHECK(!d.mcache && !d.pagecache && d.freegc && d.printstats);
     CHECK(d.scavenger == GS_SCAV_EAGER && d.madvise == GS_MADV_FREE);
     CHECK(d.procs == 4 && d.gcpercent == 50);
-    CHECK_EQ(gs_debug_parse("scavenger=off", &d, 2), 0);
-    CHECK(d.scavenger == GS_SCAV_OFF);
-    CHECK_EQ(gs_debug_parse("bogus=1,mcache=2,procs=0,scavenger=sometimes,madvise,procs=x,,freegc=1", &d, 2), 6);
-    CHECK(d.mcache && d.freegc && d.procs == 2 && d.scavenger == GS_SCAV_BACKGROUND);
-    CHECK_EQ(gs_debug_parse("procs=100000", &d, 2), 1);
-    CHECK_EQ(gs_debug_parse("", &d, 0), 0);
-    CHECK(d.procs == 1);
+    CHECK_EQ(gs_debug_parse("scavenger=off,madvise=dontneed,mcache=1,procs=256,gcpercent=0", &d, 2, err, sizeof err), 0);
+    CHECK(d.scavenger == GS_SCAV_OFF && d.madvise == GS_MADV_DONTNEED && d.mcache && d.procs == 256 && d.gcpercent == 0);
+    CHECK_EQ(gs_debug_parse("scavenger=background", &d, 2, err, sizeof err), 0);
+    CHECK(d.scavenger == GS_SCAV_BACKGROUND);
+    /* Empty: the defaults, procs from the CPU count (at least 1, at most
+     * GS_MAX_PROCS); empty items (a trailing comma) are skipped; the last
+     * of a repeated key wins. */
+    CHECK_EQ(gs_debug_parse("", &d, 0, err, sizeof err), 0);
+    CHECK(d.procs == 1 && d.mcache);
+    CHECK_EQ(gs_debug_parse(NULL, &d, 1000, err, sizeof err), 0);
+    CHECK(d.procs == GS_MAX_PROCS);
+    CHECK_EQ(gs_debug_parse("mcache=0,", &d, 2, err, sizeof err), 0);
+    CHECK(!d.mcache);
+    CHECK_EQ(gs_debug_parse(",,freegc=1,,procs=2,procs=5,", &d, 2, err, sizeof err), 0);
+    CHECK(d.freegc && d.procs == 5);
+    /* Unknown keys and bad values are refused with a message naming them. */
+    check_refused("mcahce=0", "GOSTYLEDEBUG: unknown key mcahce " KNOWN);
+    check_refused("freegc=1,bogus=1", "GOSTYLEDEBUG: unknown key bogus " KNOWN);
+    check_refused(" mcache=0", "GOSTYLEDEBUG: unknown key  mcache " KNOWN);
+    check_refused("mcache=7", "GOSTYLEDEBUG: mcache=7: expected 0 or 1");
+    check_refused("pagecache=", "GOSTYLEDEBUG: pagecache=: expected 0 or 1");
+    check_refused("freegc=yes", "GOSTYLEDEBUG: freegc=yes: expected 0 or 1");
+    check_refused("printstats=-1", "GOSTYLEDEBUG: printstats=-1: expected 0 or 1");
+    check_refused("scavenger=sometimes", "GOSTYLEDEBUG: scavenger=sometimes: expected off, background or eager");
+    check_refused("madvise=FREE", "GOSTYLEDEBUG: madvise=FREE: expected dontneed or free");
+    check_refused("procs=0", "GOSTYLEDEBUG: procs=0: expected an integer in 1..256");
+    check_refused("procs=257", "GOSTYLEDEBUG: procs=257: expected an integer in 1..256");
+    check_refused("procs=x", "GOSTYLEDEBUG: procs=x: expected an integer in 1..256");
+    check_refused("procs=2x", "GOSTYLEDEBUG: procs=2x: expected an integer in 1..256");
+    check_refused("gcpercent=99999999999999999999", "GOSTYLEDEBUG: gcpercent=99999999999999999999: expected an integer in 0..999999999");
+    check_refused("mcache", "GOSTYLEDEBUG: mcache: expected key=value");
+    check_refused("=0", "GOSTYLEDEBUG: =0: expected key=value");
+    check_refused("mcache=0;pagecache=0", "GOSTYLEDEBUG: mcache=0;pagecache=0: expected 0 or 1");
+    /* A message longer than the buffer is cut, still terminated. */
+    char key[600];
+    memset(key, 'k', sizeof key - 3);
+    strcpy(key + sizeof key - 3, "=1");
+    CHECK_EQ(gs_debug_parse(key, &d, 2, err, sizeof err), -1);
+    CHECK(strlen(err) == sizeof err - 1 && !strncmp(err, "GOSTYLEDEBUG: unknown key kkk", 29));
+}
+
+/* refused: run this program with a misspelt GOSTYLEDEBUG; its first malloc
+ * (at load) must print the parser's message and exit with status 1. */
+static void test_refused(void) {
+    int out[2];
+    CHECK(pipe(out) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(out[1], STDERR_FILENO);
+        setenv("GOSTYLEDEBUG", "freegc=1,mcahce=0", 1);
+        execl("/proc/self/exe", "test_ablation", "default", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char said[512] = "";
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof said - 1 && (r = read(out[0], said + n, sizeof said - 1 - n)) > 0) n += (size_t)r;
+    said[n] = 0;
+    close(out[0]);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    if (strcmp(said, "GOSTYLEDEBUG: unknown key mcahce " KNOWN "\n") != 0) {
+        fprintf(stderr, "stderr of the refused run: '%s'\n", said);
+        exit(1);
+    }
 }
 
 /* Allocate n one-object spans (8 KiB objects), return the heap-lock delta. */
@@ -111,6 +190,8 @@ int main(int argc, char **argv) {
     void *keep[200];
     if (!strcmp(mode, "parse")) {
         test_parse();
+    } else if (!strcmp(mode, "refused")) {
+        test_refused();
     } else if (!strcmp(mode, "default")) {
         CHECK(set->mcache && set->pagecache && !set->freegc && set->scavenger == 1 && set->madvise == 0);
         void *p = gmalloc(100);

@@ -9,6 +9,7 @@ int main(void) {
     for (int c = 1; c < GS_NUM_SIZE_CLASSES; c++) {
         uintptr_t base = (uintptr_t)1 << 40;
         gs_span_init_small(&s, c, base, gs_class_to_npages[c]);
+        atomic_store(&s.state, GS_SPAN_CACHED); /* this thread owns it: it may sweep it */
         CHECK_EQ(s.nelems, (gs_class_to_npages[c] << GS_PAGE_SHIFT) / gs_class_to_size[c]);
         /* The bits past the last object read as allocated (malloc's fast
          * path has no bound check), and a sweep keeps them so. */
@@ -39,6 +40,7 @@ int main(void) {
 
     /* 48-byte class: 170 objects, three 64-bit words. */
     gs_span_init_small(&s, 5, (uintptr_t)1 << 40, 1);
+    atomic_store(&s.state, GS_SPAN_CACHED);
     CHECK_EQ(s.nelems, 170);
     CHECK_EQ(s.needzero, 0);
     for (int i = 0; i < 150; i++) gs_span_next_free_index(&s);
