@@ -63,5 +63,13 @@ static void je_stats(asb_stat_emit emit, void *cookie) {
     emit(cookie, "lock_wait_ns", (double)wait_ns);
 }
 
+/* Found by the conformance suite and `asbench stress` in Debian's 5.3.0. */
+static const asb_known_deviation je_deviations[] = {
+    {"page_aligned_apis", "pvalloc", "pvalloc",
+     "jemalloc 5.3.0 does not replace pvalloc: glibc's block reaches jemalloc's free and crashes (fixed after 5.3.0)",
+     "https://github.com/jemalloc/jemalloc/issues/2246"},
+    {0},
+};
+
 const asb_backend asb_backend_linked = {
-    .name = "jemalloc", .version = je_version, .native_stats = je_stats};
+    .name = "jemalloc", .version = je_version, .native_stats = je_stats, .known_deviations = je_deviations};

@@ -21,5 +21,13 @@ static void tc_stats(asb_stat_emit emit, void *cookie) {
     }
 }
 
+/* Found by the conformance suite in Debian's 2.10. */
+static const asb_known_deviation tc_deviations[] = {
+    {"calloc", "overflow_sets_errno", NULL,
+     "gperftools 2.10: calloc's overflow check returns NULL without errno = ENOMEM (malloc sets it)",
+     "no upstream issue found; seen in Debian libgoogle-perftools4 2.10-1"},
+    {0},
+};
+
 const asb_backend asb_backend_linked = {
-    .name = "tcmalloc", .version = tc_ver, .native_stats = tc_stats};
+    .name = "tcmalloc", .version = tc_ver, .native_stats = tc_stats, .known_deviations = tc_deviations};

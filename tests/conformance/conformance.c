@@ -1,11 +1,23 @@
 /*
  * conformance.c — the malloc API contract, checked against one allocator.
  *
- * Built once per backend (linked ahead of libc, like the workers), so every
- * backend in allocators/meson.build gets this suite with no extra code; a
- * library given by path is checked by running the glibc build under
- * LD_PRELOAD.  Output is TAP; each test runs in a child process, so a crash
- * fails one test.  `conformance [--backend NAME] [TEST]` runs one test.
+ * Built once per backend together with the backend's own file
+ * (allocators/NAME.c, linked ahead of libc like the workers), so every backend
+ * in allocators/meson.build gets this suite with no extra code, and the suite
+ * reads the known deviations that file declares (backend.h).  A library given
+ * by path is checked by running the glibc build under LD_PRELOAD.
+ *
+ * A test is one or more named checks, and each check runs in a child process,
+ * so a crash fails one check and the others still run.  Output is TAP, one
+ * line per check, named "test" or "test/check".  A failing check that the
+ * backend declares is TODO with the declared reason; a declared check that
+ * passes fails (the library was fixed: the declaration must go); so does a
+ * declaration that names no check.  Any other failure fails.
+ *
+ *   conformance [TEST | TEST/CHECK]   run every check, or those named
+ *   conformance --list                the checks' names
+ *   conformance --stress-params       the `--param` arguments with which
+ *       `asbench stress` leaves out what the declarations name
  *
  * Alignment rule: a block of n bytes is aligned for any object of size ≤ n
  * (C17 7.22.3), capped at 16: so n ≥ 16 → 16-byte aligned, smaller blocks at
@@ -22,6 +34,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "backend.h"
 
 static int failures;
 static char failure_detail[512];
@@ -84,23 +98,54 @@ static bool test_alignment(void) {
     return true;
 }
 
-static bool test_aligned_apis(void) {
+/* The aligned allocators, called alike: a block of n bytes aligned to `align`. */
+static void *by_posix_memalign(size_t align, size_t n) {
+    void *p = NULL;
+    return posix_memalign(&p, align, n) == 0 ? p : NULL;
+}
+/* C11 wants the size a multiple of the alignment. */
+static void *by_aligned_alloc(size_t align, size_t n) { return aligned_alloc(align, (n + align - 1) / align * align); }
+static void *by_memalign(size_t align, size_t n) { return memalign(align, n); }
+
+enum { ALIGNED_SIZES = 7 };
+/* Alignments 8 B … 64 KiB, each with sizes around it. */
+static void aligned_sizes(size_t align, size_t sizes[ALIGNED_SIZES]) {
+    size_t s[ALIGNED_SIZES] = {1, 7, align / 2 + 1, align, align + 1, 3 * align, 100000};
+    memcpy(sizes, s, sizeof s);
+}
+
+static bool aligns(const char *api, void *(*alloc)(size_t align, size_t n)) {
     for (size_t align = 8; align <= 65536; align *= 2) {
-        size_t sizes[] = {1, 7, align / 2 + 1, align, align + 1, 3 * align, 100000};
-        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t sizes[ALIGNED_SIZES];
+        aligned_sizes(align, sizes);
+        for (size_t s = 0; s < ALIGNED_SIZES; s++) {
+            void *p = alloc(align, sizes[s]);
+            CHECK(p, "%s(%zu, %zu) failed", api, align, sizes[s]);
+            CHECK((uintptr_t)p % align == 0, "%s(%zu, %zu) = %p misaligned", api, align, sizes[s], p);
+            free(p);
+        }
+    }
+    return true;
+}
+
+static bool test_posix_memalign_aligns(void) { return aligns("posix_memalign", by_posix_memalign); }
+static bool test_aligned_alloc_aligns(void) { return aligns("aligned_alloc", by_aligned_alloc); }
+static bool test_memalign_aligns(void) { return aligns("memalign", by_memalign); }
+
+/* Blocks of the three aligned allocators, alive together: each has its
+ * usable size, and filling one leaves the others intact. */
+static bool test_aligned_blocks_usable_and_separate(void) {
+    for (size_t align = 8; align <= 65536; align *= 2) {
+        size_t sizes[ALIGNED_SIZES];
+        aligned_sizes(align, sizes);
+        for (size_t s = 0; s < ALIGNED_SIZES; s++) {
             size_t n = sizes[s];
-            void *p = NULL;
-            int rc = posix_memalign(&p, align, n);
-            CHECK(rc == 0 && p, "posix_memalign(%zu, %zu) failed: %d", align, n, rc);
-            CHECK((uintptr_t)p % align == 0, "posix_memalign(%zu, %zu) = %p misaligned", align, n, p);
-            fill(p, n, n);
-            void *q = aligned_alloc(align, (n + align - 1) / align * align);
-            CHECK(q && (uintptr_t)q % align == 0, "aligned_alloc(%zu, …) = %p misaligned", align, q);
-            void *r = memalign(align, n);
-            CHECK(r && (uintptr_t)r % align == 0, "memalign(%zu, %zu) = %p misaligned", align, n, r);
-            CHECK(malloc_usable_size(p) >= n && malloc_usable_size(r) >= n,
+            void *p = by_posix_memalign(align, n), *q = by_aligned_alloc(align, n), *r = by_memalign(align, n);
+            CHECK(p && q && r, "an aligned allocation of %zu B (alignment %zu) failed", n, align);
+            CHECK(malloc_usable_size(p) >= n && malloc_usable_size(q) >= n && malloc_usable_size(r) >= n,
                   "malloc_usable_size of an aligned block < %zu", n);
-            memset(q, 0x5a, (n + align - 1) / align * align);
+            fill(p, n, n);
+            memset(q, 0x5a, n);
             memset(r, 0xa5, n);
             CHECK(intact(p, n, n), "posix_memalign(%zu, %zu) block overwritten by a neighbour", align, n);
             free(p);
@@ -108,17 +153,26 @@ static bool test_aligned_apis(void) {
             free(r);
         }
     }
+    return true;
+}
+
+static bool test_posix_memalign_rejects_bad_alignment(void) {
     void *p = NULL;
     CHECK(posix_memalign(&p, 24, 64) == EINVAL, "posix_memalign with alignment 24 did not fail with EINVAL");
     CHECK(posix_memalign(&p, 4, 64) == EINVAL, "posix_memalign with alignment 4 did not fail with EINVAL");
     return true;
 }
 
-static bool test_page_aligned_apis(void) {
+static bool test_valloc(void) {
     long page = sysconf(_SC_PAGESIZE);
     void *v = valloc(100);
     CHECK(v && (uintptr_t)v % (uintptr_t)page == 0, "valloc(100) = %p not page-aligned", v);
     free(v);
+    return true;
+}
+
+static bool test_pvalloc(void) {
+    long page = sysconf(_SC_PAGESIZE);
     void *pv = pvalloc(100);
     CHECK(pv && (uintptr_t)pv % (uintptr_t)page == 0 && malloc_usable_size(pv) >= (size_t)page,
           "pvalloc(100) = %p not a page-aligned page", pv);
@@ -126,7 +180,7 @@ static bool test_page_aligned_apis(void) {
     return true;
 }
 
-static bool test_calloc(void) {
+static bool test_calloc_zeroes(void) {
     /* Dirty the heap first so calloc cannot pass by luck. */
     for (size_t n = 8; n <= 1 << 20; n *= 2) {
         void *blocks[16];
@@ -144,17 +198,43 @@ static bool test_calloc(void) {
         }
         for (int i = 0; i < 16; i++) free(blocks[i]);
     }
-    /* volatile: the compiler would reject the impossible sizes outright. */
-    volatile size_t half = SIZE_MAX / 2 + 2, big = ((size_t)1 << 33) + 1, huge = SIZE_MAX - 4096;
+    return true;
+}
+
+/* Impossible requests: element counts and sizes whose product overflows,
+ * and a size no machine has.  volatile: the compiler would reject them
+ * outright. */
+static volatile size_t half = SIZE_MAX / 2 + 2, big = ((size_t)1 << 33) + 1, huge = SIZE_MAX - 4096;
+
+static bool test_calloc_overflow_returns_null(void) {
+    void *p = calloc(half, 2);
+    CHECK(!p, "calloc(SIZE_MAX/2+2, 2) overflowed: returned %p", p);
+    p = calloc(big, (size_t)1 << 31);
+    CHECK(!p, "calloc(2^33+1, 2^31) overflowed: returned %p", p);
+    return true;
+}
+
+/* errno is checked where the call failed; a block returned is the check above's failure. */
+static bool test_calloc_overflow_sets_errno(void) {
     errno = 0;
     void *p = calloc(half, 2);
-    CHECK(!p && errno == ENOMEM, "calloc(SIZE_MAX/2+2, 2) overflowed: returned %p, errno %d", p, errno);
+    CHECK(p || errno == ENOMEM, "calloc(SIZE_MAX/2+2, 2) returned NULL with errno %d, not ENOMEM", errno);
     errno = 0;
     p = calloc(big, (size_t)1 << 31);
-    CHECK(!p && errno == ENOMEM, "calloc(2^33+1, 2^31) overflowed: returned %p, errno %d", p, errno);
+    CHECK(p || errno == ENOMEM, "calloc(2^33+1, 2^31) returned NULL with errno %d, not ENOMEM", errno);
+    return true;
+}
+
+static bool test_huge_malloc_returns_null(void) {
+    void *p = malloc(huge);
+    CHECK(!p, "malloc(SIZE_MAX-4096) returned %p", p);
+    return true;
+}
+
+static bool test_huge_malloc_sets_errno(void) {
     errno = 0;
-    p = malloc(huge);
-    CHECK(!p && errno == ENOMEM, "malloc(SIZE_MAX-4096) returned %p, errno %d", p, errno);
+    void *p = malloc(huge);
+    CHECK(p || errno == ENOMEM, "malloc(SIZE_MAX-4096) returned NULL with errno %d, not ENOMEM", errno);
     return true;
 }
 
@@ -329,38 +409,115 @@ static bool test_memory_reuse(void) {
     return true;
 }
 
-static const struct {
-    const char *name;
+/* The suite: test, check (NULL: the test's only check), function. */
+typedef struct conformance_check {
+    const char *test, *check;
     bool (*fn)(void);
-} tests[] = {
-    {"malloc_zero", test_malloc_zero},     {"alignment", test_alignment},
-    {"aligned_apis", test_aligned_apis},   {"page_aligned_apis", test_page_aligned_apis},
-    {"calloc", test_calloc},
-    {"realloc", test_realloc},             {"free_null", test_free_null},
-    {"usable_size", test_usable_size},     {"no_overlap", test_no_overlap},
-    {"cross_thread_free", test_cross_thread_free}, {"memory_reuse", test_memory_reuse},
-};
+} conformance_check;
 
-/* Deviations of third-party allocators that this suite found and that are
- * not ours to fix: reported as TAP TODO (visible, not fatal).  Each names
- * the evidence; remove the line when the packaged version is fixed. */
-static const struct {
-    const char *backend, *test, *why;
-} known_deviations[] = {
-    {"mimalloc", "aligned_apis", "Debian mimalloc 2.0.9: aligned_alloc, memalign and posix_memalign with A >= 256 can return 128-byte-aligned blocks"},
-    {"mimalloc", "calloc", "mimalloc 2.0.9: calloc overflow returns NULL without errno = ENOMEM"},
-    {"tcmalloc", "calloc", "gperftools 2.10: calloc overflow returns NULL without errno = ENOMEM"},
-    {"jemalloc", "page_aligned_apis", "jemalloc 5.3 does not override pvalloc: glibc's block reaches jemalloc's free"},
+static const conformance_check checks[] = {
+    {"malloc_zero", NULL, test_malloc_zero},
+    {"alignment", NULL, test_alignment},
+    {"aligned_apis", "posix_memalign", test_posix_memalign_aligns},
+    {"aligned_apis", "aligned_alloc", test_aligned_alloc_aligns},
+    {"aligned_apis", "memalign", test_memalign_aligns},
+    {"aligned_apis", "usable_and_separate", test_aligned_blocks_usable_and_separate},
+    {"aligned_apis", "bad_alignment", test_posix_memalign_rejects_bad_alignment},
+    {"page_aligned_apis", "valloc", test_valloc},
+    {"page_aligned_apis", "pvalloc", test_pvalloc},
+    {"calloc", "zeroes", test_calloc_zeroes},
+    {"calloc", "overflow_returns_null", test_calloc_overflow_returns_null},
+    {"calloc", "overflow_sets_errno", test_calloc_overflow_sets_errno},
+    {"huge_malloc", "returns_null", test_huge_malloc_returns_null},
+    {"huge_malloc", "sets_errno", test_huge_malloc_sets_errno},
+    {"realloc", NULL, test_realloc},
+    {"free_null", NULL, test_free_null},
+    {"usable_size", NULL, test_usable_size},
+    {"no_overlap", NULL, test_no_overlap},
+    {"cross_thread_free", NULL, test_cross_thread_free},
+    {"memory_reuse", NULL, test_memory_reuse},
 };
+enum { NCHECKS = sizeof checks / sizeof *checks };
 
-static const char *known_deviation(const char *backend, const char *test) {
-    for (size_t i = 0; backend && i < sizeof known_deviations / sizeof *known_deviations; i++)
-        if (!strcmp(known_deviations[i].backend, backend) && !strcmp(known_deviations[i].test, test))
-            return known_deviations[i].why;
+/* The allocation APIs of the contract, named as the stress workload's `apis`
+ * parameter names them (workloads/stress.c): what a declaration may have
+ * `asbench stress` leave out, besides "fork". */
+static const char *const stress_apis[] = {"malloc",        "calloc",   "realloc", "posix_memalign",
+                                          "aligned_alloc", "memalign", "valloc",  "pvalloc"};
+enum { NAPIS = sizeof stress_apis / sizeof *stress_apis };
+
+static bool same_name(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static const char *check_name(const char *test, const char *check, char buf[128]) {
+    if (!check) return test;
+    snprintf(buf, 128, "%s/%s", test, check);
+    return buf;
+}
+
+static const asb_known_deviation *deviations(void) { return asb_backend_linked.known_deviations; }
+
+/* The declaration covering check c, or NULL. */
+static const asb_known_deviation *declared(const conformance_check *c) {
+    for (const asb_known_deviation *d = deviations(); d && d->reason; d++)
+        if (same_name(d->test, c->test) && same_name(d->check, c->check)) return d;
     return NULL;
 }
 
-/* Runs a test in a child process, so a crash is one failed test (named by
+static int api_index(const char *name) {
+    for (int i = 0; i < NAPIS; i++)
+        if (!strcmp(stress_apis[i], name)) return i;
+    return -1;
+}
+
+/* Why declaration d is malformed, or NULL when it is sound. */
+static const char *malformed(const asb_known_deviation *d) {
+    if (d->test) {
+        bool found = false;
+        for (size_t i = 0; i < NCHECKS && !found; i++)
+            found = same_name(d->test, checks[i].test) && same_name(d->check, checks[i].check);
+        if (!found) return "names no check of the conformance suite (see conformance --list)";
+    } else if (!d->stress_leaves_out) {
+        return "names neither a conformance check nor what asbench stress leaves out";
+    }
+    if (d->stress_leaves_out && strcmp(d->stress_leaves_out, "fork") && api_index(d->stress_leaves_out) < 0)
+        return "leaves out of asbench stress neither \"fork\" nor an API of its apis parameter";
+    if (!d->link || !*d->link) return "gives no link";
+    return NULL;
+}
+
+static int count_malformed(void) {
+    int n = 0;
+    for (const asb_known_deviation *d = deviations(); d && d->reason; d++) n += malformed(d) != NULL;
+    return n;
+}
+
+/* --stress-params: "--param apis=…" without the APIs the declarations leave
+ * out, "--param fork_every_ms=0" when one leaves out fork. */
+static int print_stress_params(void) {
+    if (count_malformed()) {
+        fprintf(stderr, "conformance: allocators/%s.c declares a malformed known deviation (run conformance)\n",
+                asb_backend_linked.name);
+        return 2;
+    }
+    bool left_out[NAPIS] = {false}, any_api = false, fork = false;
+    for (const asb_known_deviation *d = deviations(); d && d->reason; d++) {
+        if (!d->stress_leaves_out) continue;
+        int i = api_index(d->stress_leaves_out);
+        if (i < 0) fork = true;
+        else left_out[i] = any_api = true;
+    }
+    if (any_api) {
+        printf("--param apis=");
+        const char *sep = "";
+        for (int i = 0; i < NAPIS; i++)
+            if (!left_out[i]) printf("%s%s", sep, stress_apis[i]), sep = ",";
+        printf("\n");
+    }
+    if (fork) printf("--param fork_every_ms=0\n");
+    return 0;
+}
+
+/* Runs a check in a child process, so a crash is one failed check (named by
  * its signal) and the others still run. */
 static bool run_isolated(bool (*fn)(void)) {
     int fds[2];
@@ -380,7 +537,7 @@ static bool run_isolated(bool (*fn)(void)) {
     close(fds[0]);
     int status;
     if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-        snprintf(failure_detail, sizeof failure_detail, "could not run the test in a child process");
+        snprintf(failure_detail, sizeof failure_detail, "could not run the check in a child process");
         return false;
     }
     if (WIFSIGNALED(status))
@@ -389,29 +546,61 @@ static bool run_isolated(bool (*fn)(void)) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* usage: conformance [--backend NAME] [TEST] */
-int main(int argc, char **argv) {
-    const char *backend = NULL, *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--backend") && i + 1 < argc) backend = argv[++i];
-        else only = argv[i];
+/* One TAP line for check c: ok; not ok; not ok # TODO for a declared
+ * deviation; not ok when a declared deviation no longer occurs. */
+static void report(size_t k, const conformance_check *c) {
+    char buf[128];
+    const char *name = check_name(c->test, c->check, buf);
+    bool ok = run_isolated(c->fn);
+    const asb_known_deviation *d = declared(c);
+    if (ok && !d) {
+        printf("ok %zu - %s\n", k, name);
+    } else if (ok) {
+        printf("not ok %zu - %s: known deviation %s no longer occurs: remove it from allocators/%s.c\n", k, name,
+               name, asb_backend_linked.name);
+        failures++;
+    } else if (d) {
+        printf("not ok %zu - %s: %s # TODO known deviation: %s (%s)\n", k, name, failure_detail, d->reason, d->link);
+    } else {
+        printf("not ok %zu - %s: %s\n", k, name, failure_detail);
+        failures++;
     }
-    size_t n = sizeof tests / sizeof *tests, planned = 0;
-    for (size_t i = 0; i < n; i++) planned += !only || !strcmp(only, tests[i].name);
-    if (!planned) {
-        fprintf(stderr, "conformance: unknown test '%s'\n", only);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    if (argc > 2) {
+        fprintf(stderr, "usage: conformance [TEST | TEST/CHECK | --list | --stress-params]\n");
         return 2;
     }
-    printf("1..%zu\n", planned);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (only && strcmp(only, tests[i].name)) continue;
-        bool ok = run_isolated(tests[i].fn);
-        const char *known = ok ? NULL : known_deviation(backend, tests[i].name);
-        printf("%s %zu - %s%s%s%s%s\n", ok ? "ok" : "not ok", ++k, tests[i].name, ok ? "" : ": ", ok ? "" : failure_detail,
-               known ? " # TODO known deviation: " : "", known ? known : "");
-        fflush(stdout);
-        failures += !ok && !known;
+    char buf[128];
+    if (only && !strcmp(only, "--list")) {
+        for (size_t i = 0; i < NCHECKS; i++) puts(check_name(checks[i].test, checks[i].check, buf));
+        return 0;
     }
+    if (only && !strcmp(only, "--stress-params")) return print_stress_params();
+    bool selected[NCHECKS];
+    size_t planned = 0;
+    for (size_t i = 0; i < NCHECKS; i++) {
+        selected[i] = !only || !strcmp(only, checks[i].test) ||
+                      !strcmp(only, check_name(checks[i].test, checks[i].check, buf));
+        planned += selected[i];
+    }
+    if (!planned) {
+        fprintf(stderr, "conformance: unknown test '%s' (see conformance --list)\n", only);
+        return 2;
+    }
+    printf("1..%zu\n", planned + (size_t)count_malformed());
+    size_t k = 0;
+    for (const asb_known_deviation *d = deviations(); d && d->reason; d++) {
+        const char *why = malformed(d);
+        if (!why) continue;
+        printf("not ok %zu - known deviation %s in allocators/%s.c %s\n", ++k,
+               d->test ? check_name(d->test, d->check, buf) : "(no test)", asb_backend_linked.name, why);
+        failures++;
+    }
+    for (size_t i = 0; i < NCHECKS; i++)
+        if (selected[i]) report(++k, &checks[i]);
     return failures ? 1 : 0;
 }
