@@ -22,12 +22,4 @@ extern const uint32_t gs_class_to_divmul[GS_NUM_SIZE_CLASSES];
 extern const uint8_t gs_size_to_class8[GS_SMALL_SIZE_MAX / GS_SMALL_SIZE_DIV + 1];
 extern const uint8_t gs_size_to_class128[(GS_MAX_SMALL_SIZE - GS_SMALL_SIZE_MAX) / GS_LARGE_SIZE_DIV + 1];
 
-/* Go's size_to_class lookup (malloc.go): 8-byte steps up to 1024 bytes, then
- * 128-byte steps up to 32 KiB. */
-static inline int gs_size_to_class(uint32_t size) {
-    if (size <= GS_SMALL_SIZE_MAX - 8)
-        return gs_size_to_class8[(size + GS_SMALL_SIZE_DIV - 1) / GS_SMALL_SIZE_DIV];
-    return gs_size_to_class128[(size - GS_SMALL_SIZE_MAX + GS_LARGE_SIZE_DIV - 1) / GS_LARGE_SIZE_DIV];
-}
-
 #endif

@@ -200,25 +200,30 @@ int main(int argc, char **argv) {
         CHECK(q != p); /* the freed slot waits for the span's next sweep */
         gfree(q);
         CHECK_EQ(stats()->central_locks.acquisitions, 0);
-        /* 1024-byte objects: 8 per span.  Fill the cached span, free half of
-         * it: the allocation that finds the span exhausted sweeps it in place
-         * and hands out one of the freed slots. */
-        void *slots[8];
-        slots[0] = gmalloc(1024);
-        uintptr_t span = (uintptr_t)slots[0] & ~(uintptr_t)(GS_PAGE_SIZE - 1);
-        int n = 1;
-        while (n < 8 && ((uintptr_t)(slots[n] = gmalloc(1024)) & ~(uintptr_t)(GS_PAGE_SIZE - 1)) == span) n++;
-        CHECK(n >= 2);
-        if (n < 8) gfree(slots[n]); /* the first object of the next span */
-        for (int i = 0; i < n; i += 2) gfree(slots[i]);
-        if (n == 8) {
-            void *again = gmalloc(1024);
-            bool reused = false;
-            for (int i = 0; i < n; i += 2) reused |= again == slots[i];
-            CHECK(reused);
-            gfree(again);
-        }
-        for (int i = 1; i < n; i += 2) gfree(slots[i]);
+        /* 1024-byte objects: 8 per one-page span.  Allocate until a block
+         * lands in the last slot of its span: that span is exhausted and
+         * still cached (whatever its other slots held before).  Free every
+         * other of those blocks, the last included: the next allocation
+         * finds the span exhausted, sweeps it in place and hands out one of
+         * the freed slots. */
+        enum { PER_SPAN = GS_PAGE_SIZE / 1024 };
+        void *slots[PER_SPAN];
+        int n = 0;
+        do slots[n] = gmalloc(1024);
+        while (((uintptr_t)slots[n++] & (GS_PAGE_SIZE - 1)) != GS_PAGE_SIZE - 1024 && n < PER_SPAN);
+        CHECK(((uintptr_t)slots[n - 1] & (GS_PAGE_SIZE - 1)) == GS_PAGE_SIZE - 1024);
+        for (int i = n - 1; i >= 0; i -= 2) gfree(slots[i]);
+        struct gostyle_stats before = *stats();
+        void *again = gmalloc(1024);
+        bool reused = false;
+        for (int i = n - 1; i >= 0; i -= 2) reused |= again == slots[i];
+        CHECK(reused);
+        /* In place: the span never went back to its mcentral (the first push
+         * to a span set takes the spine lock) nor through the central lock. */
+        CHECK_EQ(stats()->spine_locks.acquisitions, before.spine_locks.acquisitions);
+        CHECK_EQ(st.central_locks.acquisitions, before.central_locks.acquisitions);
+        gfree(again);
+        for (int i = n - 2; i >= 0; i -= 2) gfree(slots[i]);
     } else if (!strcmp(mode, "mcache0")) {
         CHECK(!set->mcache);
         uint64_t before = stats()->central_locks.acquisitions;

@@ -2,10 +2,12 @@
  * (the sizes and page counts transcribed from Go 1.21) and against the
  * invariants mksizeclasses.go enforces: tail waste ≤ 1/8 of the span, 8-byte
  * steps up to 1024 bytes and 128-byte steps after, at most 1024 objects per
- * span, exact divMul division over every offset, and lookup tables that give
- * the smallest class that fits. */
+ * span, exact divMul division over every offset; and the class malloc itself
+ * picks for every size 0 … 32768 (the span each block lands in), against
+ * Go's rule: the smallest class that fits. */
+#include "gs_api.h"
 #include "gs_test.h"
-#include "sizeclasses.h"
+#include "runtime.h"
 
 static const unsigned go_sizes[GS_NUM_SIZE_CLASSES] = {
     0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384,
@@ -34,14 +36,25 @@ int main(void) {
     }
     CHECK_EQ(gs_class_to_size[GS_NUM_SIZE_CLASSES - 1], GS_MAX_SMALL_SIZE);
     CHECK_EQ(gs_class_to_divmul[0], 0);
-    /* Lookup: the smallest class whose size fits, for every small size. */
-    for (unsigned n = 1; n <= GS_MAX_SMALL_SIZE; n++) {
-        int c = gs_size_to_class(n);
-        CHECK(c >= 1 && c < GS_NUM_SIZE_CLASSES);
-        CHECK(gs_class_to_size[c] >= n);
-        CHECK(gs_class_to_size[c - 1] < n);
+    /* malloc's class for every small size: Go's rule, the smallest class
+     * whose size is ≥ n — among the classes that are multiples of 16 bytes,
+     * since C's malloc owes 16-byte alignment where Go does not (so Go's 8-
+     * and 24-byte classes are never used, and malloc(0) is a 16-byte block). */
+    for (unsigned n = 0; n <= GS_MAX_SMALL_SIZE; n++) {
+        int want = 1;
+        while (gs_class_to_size[want] < n || gs_class_to_size[want] % 16) want++;
+        void *p = gmalloc(n);
+        CHECK(p != NULL);
+        gs_mspan *s = gs_span_of((uintptr_t)p);
+        CHECK(s != NULL);
+        if (s->sizeclass != want) {
+            fprintf(stderr, "malloc(%u) took class %d (%u B), expected class %d (%u B)\n", n, s->sizeclass,
+                    gs_class_to_size[s->sizeclass], want, gs_class_to_size[want]);
+            return 1;
+        }
+        CHECK_EQ(gusable(p), gs_class_to_size[want]);
+        gfree(p);
     }
-    CHECK_EQ(gs_size_to_class8[0], 0);
     puts("sizeclasses: ok");
     return 0;
 }
