@@ -42,6 +42,8 @@ check "per-variant results" test "$(grep -c ',ok,' "$out/demo/small/results.csv"
 check "medians listed" grep -q '^| `small.allocs_per_op` | 1 | 2 |' "$report"
 if command -v gnuplot >/dev/null; then
     check "ratio chart drawn" test -s "$out/demo/ratios.png"
+else
+    echo "SKIP ratio chart drawn: gnuplot not installed"
 fi
 # A second run into the same folder replaces, not appends to, the results.
 "$asbench" reproduce "$here/recipes/churn-demo.recipe" --quick -o "$out/demo" 2>/dev/null
