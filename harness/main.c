@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "asbench.h"
+#include "settings.h"
 
 typedef struct command {
     const char *name;
@@ -23,6 +24,15 @@ static const command commands[] = {
     {"trace", asb_cmd_trace, "dump a recorded allocation trace as text, or print its statistics"},
 };
 
+/* Commands whose workers inherit this environment: a misspelt GOSTYLEDEBUG
+ * or GMPDEBUG in it is refused (exit 2) before anything runs. */
+static bool runs_workers(const char *name) {
+    static const char *const names[] = {"run", "stress", "micro", "reproduce"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(name, names[i])) return true;
+    return false;
+}
+
 static void usage(FILE *to) {
     fprintf(to, "usage: asbench COMMAND [options]   (asbench COMMAND --help for its options)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
@@ -35,7 +45,10 @@ int main(int argc, char **argv) {
         return argc < 2 ? ASB_EXIT_USAGE : 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 2, argv + 2);
+        if (!strcmp(argv[1], commands[i].name)) {
+            if (runs_workers(argv[1])) asb_check_settings_env();
+            return commands[i].fn(argc - 2, argv + 2);
+        }
     fprintf(stderr, "asbench: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return ASB_EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "asbench.h"
+#include "settings.h"
 
 static void vmessage(const char *fmt, va_list ap) {
     fputs("asbench: ", stderr);
@@ -214,10 +215,14 @@ int asb_parse_variant(const char *item, char **label, char **base, char **settin
         *err = asb_xasprintf("%s: expected name=base[VAR=VALUE;…] with the settings in one pair of brackets", item);
     if (!*err) {
         *settings = asb_xstrndup(bracket + 1, n - 2);
-        if (bad_setting(*settings, bad, sizeof bad)) {
+        char *refused;
+        if (bad_setting(*settings, bad, sizeof bad))
             *err = asb_xasprintf("%s: setting '%s' is not VAR=VALUE", item, bad);
-            free(*settings);
+        else if (asb_check_settings_list(*settings, &refused) != 0) {
+            *err = asb_xasprintf("%s: %s", item, refused);
+            free(refused);
         }
+        if (*err) free(*settings);
     }
     if (*err) {
         free(name);
