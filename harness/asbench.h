@@ -161,24 +161,39 @@ char *asb_results_row_key(const asb_results *r, int row);
 double asb_results_num(const asb_results *r, int row, const char *col);
 void asb_results_free(asb_results *r);
 
-/* summary.c — per-cell medians and confidence intervals. */
+/* summary.c — per-cell medians and confidence intervals, noise flags. */
 extern const char *const asb_summary_metrics[];
 extern const int asb_nsummary_metrics;
+/* A cell whose ns/op coefficient of variation exceeds this is flagged noisy. */
+#define ASB_NOISY_CV 0.05
 typedef struct asb_metric_stats {
     int n;
     double median, lo, hi, coverage, cv;
+    bool bimodal;            /* two separated modes (asb_bimodal, stats.h) */
+    double mode_lo, mode_hi; /* their medians when bimodal, else NaN */
 } asb_metric_stats;
 typedef struct asb_cell_summary {
     char *key;
     char *backend, *sched, *workload, *params, *threads;
+    char *machine;       /* the rows' machine ids, space-separated ("NA" without the column) */
+    bool mixed_machines; /* rows from more than one machine */
     int runs, ok;
     char *not_ok; /* "status×count …" of the other rows */
-    asb_metric_stats *m; /* per asb_summary_metrics entry */
+    int nmetrics;
+    asb_metric_stats *m; /* per metric summarized */
     double **values;      /* per metric: the ok rows' values (sorted) */
 } asb_cell_summary;
-/* Group the rows of r into cells, in order of first appearance. */
+/* Group the rows of r into cells, in order of first appearance, with the
+ * asb_summary_metrics. */
 int asb_summarize(const asb_results *r, double alpha, asb_cell_summary **out);
+/* The same for any numeric columns: m[i] and values[i] follow metrics[i]
+ * (a row without the column or with NA adds no value). */
+int asb_summarize_metrics(const asb_results *r, double alpha, const char *const *metrics, int nmetrics,
+                          asb_cell_summary **out);
 void asb_summary_free(asb_cell_summary *s, int n);
+/* Whether a ratio of the two cells compares like with like: all their rows
+ * come from one machine (results without a machine column are one machine). */
+bool asb_same_machine(const asb_cell_summary *a, const asb_cell_summary *b);
 int asb_metric_index(const char *name);
 /* Write DIR/summary.csv from DIR/results.csv; 0 or -1 with a message. */
 int asb_write_summary(const char *dir);
