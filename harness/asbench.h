@@ -199,7 +199,35 @@ int asb_metric_index(const char *name);
 int asb_write_summary(const char *dir);
 
 /* env.c — DIR/env.json: machine, build and command line. */
+/* A stable identity of this machine (hostname and a hash of /etc/machine-id
+ * and the CPU model), put in every results row so that no ratio is taken
+ * between two machines' times. */
+const char *asb_machine_id(void);
 void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m);
+/* Noise of the machine around a run: the caller snapshots at the start and
+ * at the end and writes both into env.json. */
+enum { ASB_NOISE_BUSY = 5 };
+typedef struct asb_noise {
+    char time[32];                 /* UTC, ISO 8601 */
+    double loadavg[3];             /* /proc/loadavg: 1, 5, 15 minutes */
+    unsigned long long jiffies_total, jiffies_busy, jiffies_steal; /* /proc/stat "cpu": all, not idle, steal */
+    struct {
+        int pid;
+        char command[32];
+        double cpu_percent;        /* of one CPU, over the sample */
+    } busy[ASB_NOISE_BUSY];        /* top processes outside asbench's tree, ≥ 1% */
+    int nbusy;
+} asb_noise;
+/* Load, CPU times and the busiest other processes (sampled over 0.25 s). */
+void asb_env_noise_snapshot(asb_noise *out);
+/* Fraction of the machine's CPU time between two snapshots that was stolen
+ * by the hypervisor, or busy (any process); NaN if no time passed. */
+double asb_noise_steal_fraction(const asb_noise *before, const asb_noise *after);
+double asb_noise_busy_fraction(const asb_noise *before, const asb_noise *after);
+/* Write (or replace) the "noise" object of DIR/env.json: before, and when
+ * after is given, after and the steal and busy fractions between them.
+ * 0, or -1 with a message on stderr. */
+int asb_env_write_noise(const char *dir, const asb_noise *before, const asb_noise *after);
 
 /* Commands. */
 int asb_cmd_run(int argc, char **argv);

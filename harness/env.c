@@ -3,11 +3,19 @@
  * number can be traced to the machine, build and command that made it: CPU
  * model and count, kernel, compiler, each backend's library version (asked
  * from its worker with --version), git revision, command line, start time
- * and the run's settings.
+ * and the run's settings; the machine id of the results' `machine` column;
+ * and what makes times noisy or incomparable: the CPU frequency governor,
+ * transparent huge pages, whether a PMU is exposed (noise.c adds load,
+ * steal time and busy processes around the run).
  */
 #include <errno.h>
+#include <glob.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +62,100 @@ static char *cpu_model(void) {
     }
     if (f) fclose(f);
     return model;
+}
+
+/* First line of a file, trimmed, or NULL. */
+static char *first_line_of_file(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char buf[512];
+    char *line = fgets(buf, sizeof buf, f) ? asb_xstrdup(buf) : NULL;
+    fclose(f);
+    if (line) line[strcspn(line, "\r\n")] = 0;
+    return line;
+}
+
+static char machine_id[80];
+
+/* FNV-1a (64 bits): a stable digest, not a secret. */
+static void compute_machine_id(void) {
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    char *mid = first_line_of_file("/etc/machine-id"), *model = cpu_model();
+    char *text = asb_xasprintf("%s\n%s\n%s", mid ? mid : "", host, model ? model : "");
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    /* The hostname readable in front, kept to characters a CSV field and a
+     * file name take as they are. */
+    char name[33];
+    size_t n = 0;
+    for (const char *p = host; *p && n < sizeof name - 1; p++)
+        name[n++] = (strchr("._-", *p) || (*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z')) ? *p : '_';
+    name[n] = 0;
+    snprintf(machine_id, sizeof machine_id, "%s-%012llx", n ? name : "host", (unsigned long long)(h >> 16));
+    free(text);
+    free(mid);
+    free(model);
+}
+
+const char *asb_machine_id(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, compute_machine_id);
+    return machine_id;
+}
+
+/* The scaling governors of the CPUs ("performance", "powersave,performance"
+ * when they differ) or "none" without cpufreq (most VMs). */
+static char *cpu_governors(void) {
+    glob_t g;
+    asb_strlist seen = {0};
+    if (glob("/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_governor", 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char *gov = first_line_of_file(g.gl_pathv[i]);
+            if (gov && *gov && !asb_strlist_has(&seen, gov)) asb_strlist_push(&seen, gov);
+            free(gov);
+        }
+        globfree(&g);
+    }
+    char *out = asb_xstrdup(seen.n ? "" : "none");
+    for (int i = 0; i < seen.n; i++) {
+        char *next = asb_xasprintf("%s%s%s", out, i ? "," : "", seen.items[i]);
+        free(out);
+        out = next;
+    }
+    asb_strlist_free(&seen);
+    return out;
+}
+
+/* The chosen mode of a THP setting ("always [madvise] never" -> "madvise"),
+ * or "none" without the file. */
+static char *thp_mode(const char *file) {
+    char *path = asb_xasprintf("/sys/kernel/mm/transparent_hugepage/%s", file);
+    char *line = first_line_of_file(path), *open = line ? strchr(line, '[') : NULL, *close = open ? strchr(open, ']') : NULL;
+    char *mode = open && close ? asb_xstrndup(open + 1, (size_t)(close - open - 1)) : asb_xstrdup(line ? line : "none");
+    free(line);
+    free(path);
+    return mode;
+}
+
+/* "available", or why perf_event_open refuses a hardware instruction
+ * counter (no PMU in most VMs: ENOENT or EOPNOTSUPP). */
+static char *pmu_status(void) {
+    struct perf_event_attr attr = {.type = PERF_TYPE_HARDWARE, .size = sizeof attr,
+                                   .config = PERF_COUNT_HW_INSTRUCTIONS, .disabled = 1,
+                                   .exclude_kernel = 1, .exclude_hv = 1};
+    long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+    if (fd >= 0) {
+        close((int)fd);
+        return asb_xstrdup("available");
+    }
+    int err = errno;
+    char *paranoid = first_line_of_file("/proc/sys/kernel/perf_event_paranoid");
+    char *why = asb_xasprintf("unavailable: perf_event_open(PERF_COUNT_HW_INSTRUCTIONS): %s (%s)%s%s", strerror(err),
+                              strerrorname_np(err) ? strerrorname_np(err) : "?",
+                              paranoid ? "; kernel.perf_event_paranoid=" : "", paranoid ? paranoid : "");
+    free(paranoid);
+    return why;
 }
 
 static const char *compiler(void) {
@@ -105,6 +207,22 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
     fprintf(f, ",\n  \"git_revision\": ");
     json_string(f, rev ? rev : "unknown");
     fprintf(f, ",\n  \"git_dirty\": %s", rev ? (dirty ? "true" : "false") : "null");
+    char *governor = cpu_governors(), *thp_enabled = thp_mode("enabled"), *thp_defrag = thp_mode("defrag"),
+         *pmu = pmu_status();
+    fprintf(f, ",\n  \"machine_id\": ");
+    json_string(f, asb_machine_id());
+    fprintf(f, ",\n  \"cpu_governor\": ");
+    json_string(f, governor);
+    fprintf(f, ",\n  \"transparent_hugepage\": {\"enabled\": ");
+    json_string(f, thp_enabled);
+    fprintf(f, ", \"defrag\": ");
+    json_string(f, thp_defrag);
+    fprintf(f, "},\n  \"pmu\": ");
+    json_string(f, pmu);
+    free(governor);
+    free(thp_enabled);
+    free(thp_defrag);
+    free(pmu);
     fprintf(f, ",\n  \"settings\": {\"reps\": %d, \"warmup\": %s, \"timeout_s\": %g, \"sample_ms\": %d, "
                "\"pin\": ", m->reps, m->warmup ? "true" : "false", m->timeout_s, m->sample_ms);
     json_string(f, m->pin ? m->pin : "none");
