@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "asbench.h"
+#include "stats.h"
 
 /* A chart series: one backend (allocator workloads) or one
  * scheduler+backend pair (scheduler workloads). */
@@ -58,6 +59,8 @@ typedef struct chart_data {
     int ncells;
     asb_strlist groups, series, param_sets;
     char **cell_group, **cell_series;
+    int *baseline_of;         /* per cell: its group's baseline cell, -1 when that ran on another machine */
+    asb_strlist cross_machine; /* the cells left without a ratio for that reason */
 } chart_data;
 
 static void index_cells(chart_data *d) {
@@ -95,6 +98,22 @@ static int baseline_cell(const chart_data *d, const char *group, const char *bas
         }
     }
     return any_sched >= 0 ? any_sched : first;
+}
+
+/* Each cell's baseline, for the ratios of charts and report: none across
+ * machines, where the ratio would divide one machine's time by another's. */
+static void pair_baselines(chart_data *d, const char *baseline) {
+    d->baseline_of = asb_xmalloc((size_t)(d->ncells ? d->ncells : 1) * sizeof(int));
+    for (int i = 0; i < d->ncells; i++) {
+        int b = baseline_cell(d, d->cell_group[i], baseline);
+        d->baseline_of[i] = b >= 0 && asb_same_machine(&d->cells[b], &d->cells[i]) ? b : -1;
+        if (b >= 0 && d->baseline_of[i] < 0) {
+            char *note = asb_xasprintf("%s %s (machine %s; its baseline %s ran on %s)", d->cell_group[i],
+                                       d->cell_series[i], d->cells[i].machine, d->cell_series[b], d->cells[b].machine);
+            asb_strlist_push(&d->cross_machine, note);
+            free(note);
+        }
+    }
 }
 
 /* Runs gnuplot on the driver for PNG and SVG; 0 if both worked. */
@@ -178,7 +197,7 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
         /* A chart of nothing but zeros says nothing (and gnuplot refuses it). */
         any |= d->cells[i].m[mi].n > 0 && d->cells[i].m[mi].median > 0;
         /* gnuplot refuses a series without one valid point */
-        if (d->cells[i].m[mi].n == 0) continue;
+        if (d->cells[i].m[mi].n == 0 || (relative && d->baseline_of[i] < 0)) continue;
         if (!asb_strlist_has(&groups, d->cell_group[i])) asb_strlist_push(&groups, d->cell_group[i]);
         if (!asb_strlist_has(&series, d->cell_series[i])) asb_strlist_push(&series, d->cell_series[i]);
     }
@@ -193,12 +212,12 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
     if (f) {
         fprintf(f, "# group, then median lo hi per series: %s\n", metric);
         for (int g = 0; g < groups.n; g++) {
-            int b = relative ? baseline_cell(d, groups.items[g], baseline) : -1;
-            double base = b >= 0 ? d->cells[b].m[mi].median : 1;
             fprintf(f, "\"%s\"", groups.items[g]);
             for (int s = 0; s < series.n; s++) {
                 int c = find_cell(d, groups.items[g], series.items[s]);
                 const asb_metric_stats *st = c >= 0 ? &d->cells[c].m[mi] : NULL;
+                double base = 1;
+                if (relative && c >= 0) base = d->baseline_of[c] >= 0 ? d->cells[d->baseline_of[c]].m[mi].median : NAN;
                 if (st && st->n > 0 && base > 0) fprintf(f, " %g %g %g", st->median / base, st->lo / base, st->hi / base);
                 else fputs(" NaN NaN NaN", f);
             }
@@ -348,9 +367,90 @@ static int timeline_charts(const asb_results *r, const char *dir, const char *pl
     return status;
 }
 
-static void md_metric(FILE *f, const asb_metric_stats *st) {
-    if (st->n == 0) fputs(" NA |", f);
-    else fprintf(f, " %.4g [%.4g, %.4g] |", st->median, st->lo, st->hi);
+/* A table cell: median [CI]; for a bimodal sample its two modes instead
+ * of a median that falls between them; "CV x%" when noisy. */
+static void md_metric(FILE *f, const asb_metric_stats *st, bool flag_noise) {
+    if (st->n == 0) fputs(" NA", f);
+    else if (flag_noise && st->bimodal) fprintf(f, " bimodal: %.4g \\| %.4g", st->mode_lo, st->mode_hi);
+    else fprintf(f, " %.4g [%.4g, %.4g]", st->median, st->lo, st->hi);
+    if (flag_noise && st->cv > ASB_NOISY_CV) fprintf(f, " (CV %.0f%%)", 100 * st->cv);
+    fputs(" |", f);
+}
+
+static double median_of(double *v, int n) { return n ? asb_median(v, n) : NAN; }
+
+/* The spread of a metric across the cells: median CV of 1-thread and of
+ * multi-thread cells, and the median relative half-width of the 95%
+ * interval of each cell's ratio to its baseline (same machine). */
+static void precision_lines(FILE *f, const chart_data *d, const char *metric) {
+    int mi = asb_metric_index(metric), n1 = 0, nmore = 0, nratio = 0;
+    size_t size = (size_t)d->ncells * sizeof(double);
+    double *cv1 = asb_xmalloc(size), *cvmore = asb_xmalloc(size), *widths = asb_xmalloc(size);
+    for (int i = 0; i < d->ncells; i++) {
+        const asb_metric_stats *st = &d->cells[i].m[mi];
+        if (isnan(st->cv)) continue;
+        if (!strcmp(d->cells[i].threads, "1")) cv1[n1++] = st->cv;
+        else cvmore[nmore++] = st->cv;
+        int b = d->baseline_of[i];
+        if (b < 0 || b == i || d->cells[b].m[mi].n == 0) continue;
+        const asb_metric_stats *bs = &d->cells[b].m[mi];
+        asb_interval ci = asb_ratio_ci(d->cells[b].values[mi], bs->n, d->cells[i].values[mi], st->n, 0.05);
+        widths[nratio++] = asb_rel_half_width(ci, st->median / bs->median);
+    }
+    if (n1 + nmore) {
+        fprintf(f, "- %s: median CV across cells", metric);
+        if (n1) fprintf(f, " %.1f%% for 1 thread (%d cells)%s", 100 * median_of(cv1, n1), n1, nmore ? "," : "");
+        if (nmore) fprintf(f, " %.1f%% for more threads (%d cells)", 100 * median_of(cvmore, nmore), nmore);
+        if (nratio)
+            fprintf(f, "; median relative half-width of the 95%% interval of the ratio to the baseline %.1f%% (%d cells)",
+                    100 * median_of(widths, nratio), nratio);
+        fputs("\n", f);
+    }
+    free(cv1);
+    free(cvmore);
+    free(widths);
+}
+
+/* The lines of env.json that say how noisy the machine was. */
+static void env_noise(FILE *f, const char *dir) {
+    char *path = asb_xasprintf("%s/env.json", dir), *text = asb_read_file(path, NULL);
+    free(path);
+    if (!text) return;
+    fputs("\nThe machine ([env.json](env.json)):\n\n```\n", f);
+    bool in_noise = false;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        in_noise |= !strncmp(line, "  \"noise\"", 9);
+        if (in_noise || !strncmp(line, "  \"machine_id\"", 15) || !strncmp(line, "  \"cpu_governor\"", 17) ||
+            !strncmp(line, "  \"transparent_hugepage\"", 25) || !strncmp(line, "  \"pmu\"", 8))
+            fprintf(f, "%s\n", line);
+    }
+    fputs("```\n", f);
+    free(text);
+}
+
+/* What the figures are worth: spread, noisy and bimodal cells, ratios not
+ * taken across machines, and the machine's load around the run. */
+static void precision_section(FILE *f, const char *dir, const chart_data *d) {
+    fputs("## Precision and noise\n\n", f);
+    precision_lines(f, d, "ns_per_op");
+    precision_lines(f, d, "cpu_ns_per_op");
+    int ns = asb_metric_index("ns_per_op"), noisy = 0, bimodal = 0;
+    for (int i = 0; i < d->ncells; i++) noisy += d->cells[i].m[ns].cv > ASB_NOISY_CV, bimodal += d->cells[i].m[ns].bimodal;
+    fprintf(f, "- noisy cells (CV of ns/op above %.0f%%): %d, marked with their CV in the summary table\n",
+            100 * ASB_NOISY_CV, noisy);
+    fprintf(f, "- bimodal cells (two separated groups of repetitions: the medians of both are given, not one "
+               "median between them): %d\n", bimodal);
+    for (int i = 0; i < d->ncells; i++)
+        if (d->cells[i].m[ns].bimodal)
+            fprintf(f, "  - %s %s: bimodal: %.4g | %.4g ns/op\n", d->cell_group[i], d->cell_series[i],
+                    d->cells[i].m[ns].mode_lo, d->cells[i].m[ns].mode_hi);
+    if (d->cross_machine.n) {
+        fprintf(f, "- no ratio to the baseline (NA in the charts) for %d cells whose baseline ran on another machine:\n",
+                d->cross_machine.n);
+        for (int i = 0; i < d->cross_machine.n; i++) fprintf(f, "  - %s\n", d->cross_machine.items[i]);
+    }
+    env_noise(f, dir);
+    fputs("\n", f);
 }
 
 /* DIR/report.md: the charts drawn and the summary table. */
@@ -367,11 +467,14 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
                "[summary.csv](summary.csv); machine and build: [env.json](env.json); matrix: [matrix.txt](matrix.txt).\n\n"
                "Medians of the ok repetitions, with a distribution-free 95%% confidence interval for the median "
                "(order statistics; with fewer than 6 repetitions the interval is [min, max] and covers less: "
-               "see ci_coverage in summary.csv). Charts relative to **%s**; lower is better.\n\n", baseline);
+               "see ci_coverage in summary.csv). Charts relative to **%s**, within one machine; lower is better. "
+               "A cell whose repetitions fall into two separated groups is shown as `bimodal: A | B` (both "
+               "groups' medians); a CV above %.0f%% is shown beside the figure.\n\n", baseline, 100 * ASB_NOISY_CV);
     if (charts->n == 0) fputs("_No charts were drawn (see the messages of asbench plot)._\n\n", f);
     for (int i = 0; i < charts->n; i++)
         fprintf(f, "## %s\n\n![%s](plots/%s.png)\n\n([SVG](plots/%s.svg))\n\n", charts->items[i], charts->items[i],
                 charts->items[i], charts->items[i]);
+    precision_section(f, dir, d);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
           "| vol. ctx switches | lock contended | not ok |\n|---|---|---|---|---|---|---|---|---|---|---|\n", f);
     static const char *const shown[] = {"ns_per_op", "peak_rss_kb", "final_rss_kb", "vol_ctx_switches",
@@ -379,7 +482,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
     for (int i = 0; i < d->ncells; i++) {
         const asb_cell_summary *c = &d->cells[i];
         fprintf(f, "| %s | %s | %s | %s | %d/%d |", c->workload, c->sched, c->backend, c->threads, c->ok, c->runs);
-        for (size_t m = 0; m < sizeof shown / sizeof *shown; m++) md_metric(f, &c->m[asb_metric_index(shown[m])]);
+        for (size_t m = 0; m < sizeof shown / sizeof *shown; m++) md_metric(f, &c->m[asb_metric_index(shown[m])], m == 0);
         fprintf(f, " %s |\n", c->not_ok[0] ? c->not_ok : "");
     }
     fputs("\n## Parameter sets\n\n", f);
@@ -399,6 +502,7 @@ int asb_plot_dir(const char *dir, const char *baseline) {
     chart_data d = {0};
     d.ncells = asb_summarize(&r, 0.05, &d.cells);
     index_cells(&d);
+    pair_baselines(&d, baseline);
     asb_strlist charts = {0};
     int status = 0;
     if (!asb_program_on_path("gnuplot")) {
@@ -446,6 +550,8 @@ int asb_plot_dir(const char *dir, const char *baseline) {
     }
     free(d.cell_group);
     free(d.cell_series);
+    free(d.baseline_of);
+    asb_strlist_free(&d.cross_machine);
     asb_strlist_free(&d.groups);
     asb_strlist_free(&d.series);
     asb_strlist_free(&d.param_sets);
