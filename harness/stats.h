@@ -88,8 +88,8 @@ bool asb_converged(const double *cell, int n, const double *base, int nb, double
  * op by process): sorted v (n ≥ 5) is split at its largest gap that leaves
  * ≥ 2 values on each side; bimodal when that gap is more than G times the
  * wider side's range (G = 4 for n ≤ 6, 3 for n ≤ 11, 2 above; simulated
- * false alarms on unimodal samples: about 1-3% for 5-8 values of a skewed
- * distribution, under 0.5% from 10 values up) and more than 5% of the lower
+ * false alarms on unimodal samples: 1.3-2.6% at n = 5, at most 1.7% for
+ * n = 6-12, 0.5% from 15: docs/harness.md) and more than 5% of the lower
  * side's top value.  *lo and *hi get the two sides' medians (NaN when not
  * bimodal). */
 bool asb_bimodal(const double *sorted, int n, double *lo, double *hi);
