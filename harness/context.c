@@ -1,6 +1,7 @@
 /*
  * context.c — the run context: the asb_* calls of workload.h (parameters,
- * timer, counters, extra figures, failure messages) on struct asb_ctx.
+ * timed region — wall, CPU and --counters —, counts, extra figures, failure
+ * messages) on struct asb_ctx.
  * Linked into every worker, and into asbench for the workload registry.
  */
 #include <errno.h>
@@ -60,12 +61,51 @@ bool asb_quick(asb_ctx *ctx) { return ctx->quick; }
 const asb_sched *asb_ctx_sched(asb_ctx *ctx) { return ctx->sched; }
 const char *asb_ctx_sched_options(asb_ctx *ctx) { return ctx->sched_options; }
 
-void asb_timer_start(asb_ctx *ctx) {
-    ctx->timer_used = true;
-    ctx->timer_start_ns = asb_now_ns();
+static uint64_t clock_ns(clockid_t clock) {
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void asb_timer_stop(asb_ctx *ctx) { ctx->timed_ns += asb_now_ns() - ctx->timer_start_ns; }
+/* Counters are switched on last at the start and off first at the end, so
+ * that they count as little of the clock reading as possible. */
+static void region_open(asb_ctx *ctx) {
+    ctx->main_cpu_start_ns = clock_ns(ctx->main_cpu_clock);
+    ctx->cpu_start_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    ctx->timer_start_ns = asb_now_ns();
+    asb_worker_counters_resume(&ctx->counters);
+}
+
+static void region_close(asb_ctx *ctx, bool keep) {
+    asb_worker_counters_pause(&ctx->counters, keep);
+    uint64_t wall = asb_now_ns(), cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), main_cpu = clock_ns(ctx->main_cpu_clock);
+    if (!keep) return;
+    ctx->timed_ns += wall - ctx->timer_start_ns;
+    ctx->cpu_ns += cpu - ctx->cpu_start_ns;
+    ctx->main_cpu_ns += main_cpu - ctx->main_cpu_start_ns;
+}
+
+void asb_whole_run_begin(asb_ctx *ctx) {
+    ctx->whole_run_open = true;
+    region_open(ctx);
+}
+
+void asb_whole_run_end(asb_ctx *ctx) {
+    if (ctx->whole_run_open) region_close(ctx, true);
+    ctx->whole_run_open = false;
+}
+
+void asb_timer_start(asb_ctx *ctx) {
+    if (ctx->whole_run_open) region_close(ctx, false);
+    ctx->whole_run_open = false;
+    region_open(ctx);
+}
+
+void asb_timer_stop(asb_ctx *ctx) { region_close(ctx, true); }
+
+void asb_thread_cpu_end(asb_ctx *ctx, uint64_t begin) {
+    atomic_fetch_add_explicit(&ctx->thread_cpu_ns, asb_thread_cpu_begin() - begin, memory_order_relaxed);
+}
 
 void asb_count(asb_ctx *ctx, uint64_t ops, uint64_t allocs, uint64_t bytes) {
     atomic_fetch_add_explicit(&ctx->ops, ops, memory_order_relaxed);

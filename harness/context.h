@@ -8,7 +8,9 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
+#include "worker_counters.h"
 #include "workload.h"
 
 enum { MAX_PARAMS = 64 };
@@ -22,9 +24,16 @@ struct asb_ctx {
     const asb_sched *sched;
     const char *sched_options;
 
-    uint64_t timer_start_ns;
-    uint64_t timed_ns;
-    bool timer_used;
+    /* The timed region: wall, process CPU and main-thread CPU time, summed
+     * over asb_timer_start/stop pairs, or over the whole of run() when the
+     * workload never starts the timer (the worker's provisional region). */
+    uint64_t timer_start_ns, timed_ns;
+    uint64_t cpu_start_ns, cpu_ns;           /* CLOCK_PROCESS_CPUTIME_ID */
+    uint64_t main_cpu_start_ns, main_cpu_ns; /* the worker's main thread */
+    clockid_t main_cpu_clock;
+    bool whole_run_open;
+    _Atomic uint64_t thread_cpu_ns;          /* asb_thread_cpu_end's sum */
+    asb_worker_counters counters;            /* --counters */
     _Atomic uint64_t ops, allocs, bytes;
 
     pthread_mutex_t lock; /* guards message and extras */
@@ -36,6 +45,12 @@ struct asb_ctx {
 void asb_usage_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Index of a parameter in the workload's table, or -1. */
 int asb_param_index(const asb_workload *w, const char *name);
+/* The provisional timed region around run(), called by the worker on its
+ * main thread (which also sets up ctx->main_cpu_clock and ctx->counters
+ * first): the first asb_timer_start discards it; otherwise it is closed
+ * after run() and is the run's timed region. */
+void asb_whole_run_begin(asb_ctx *ctx);
+void asb_whole_run_end(asb_ctx *ctx);
 /* Result line PREFIX.key=value on ctx->out (thread-safe). */
 void asb_emit_line(asb_ctx *ctx, const char *prefix, const char *key, double value);
 

@@ -12,7 +12,8 @@
  * a crash is seen by the harness as a signal.  Wall/user/sys time, peak RSS,
  * page faults and context switches come from the harness's wait4(), and the
  * RSS timeline from the harness sampling /proc — the worker does not measure
- * itself beyond the timed region and the counts the workload reports.
+ * itself beyond the timed region (wall and CPU time, and the --counters it
+ * is asked for) and the counts the workload reports.
  */
 #include <errno.h>
 #include <limits.h>
@@ -71,9 +72,17 @@ static const char *build_version(const char *name) {
     return "";
 }
 
+/* The workloads of these kinds measure every thread they start
+ * (workload.h), so thread_cpu_ns covers all their threads; a scheduler
+ * workload's threads are the scheduler's, which it cannot measure. */
+static bool threads_measured(const asb_workload *w) {
+    return strcmp(w->kind, "alloc") == 0 || strcmp(w->kind, "trace") == 0;
+}
+
 int main(int argc, char **argv) {
     asb_ctx ctx = {.threads = 1, .seed = 42, .out = stdout};
     pthread_mutex_init(&ctx.lock, NULL);
+    asb_counters_mode counters = ASB_COUNTERS_OFF;
     const char *workload_name = NULL, *sched_name = NULL, *preloaded = NULL;
     const char *overrides[MAX_PARAMS];
     int noverrides = 0;
@@ -105,7 +114,10 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--sched") == 0) sched_name = next;
         else if (strcmp(a, "--sched-options") == 0) ctx.sched_options = next;
         else if (strcmp(a, "--preloaded") == 0) preloaded = next;
-        else if (strcmp(a, "--result-fd") == 0) {
+        else if (strcmp(a, "--counters") == 0) {
+            if (!asb_counters_mode_parse(next, &counters))
+                asb_usage_exit("--counters %s: valid values are perf, cachegrind", next);
+        } else if (strcmp(a, "--result-fd") == 0) {
             int fd = atoi(next);
             if (!(ctx.out = fdopen(fd, "w"))) asb_usage_exit("--result-fd %s: %s", next, strerror(errno));
         } else asb_usage_exit("unknown option %s", a);
@@ -151,9 +163,14 @@ int main(int argc, char **argv) {
         status = asb_fail(&ctx, ASB_UNSUPPORTED, "scheduler %s lacks %s needed by %s",
                           ctx.sched->name, caps, w->name);
     } else {
-        uint64_t t0 = asb_now_ns();
+        /* The main thread's clock by id: the timer may stop on another thread. */
+        if (pthread_getcpuclockid(pthread_self(), &ctx.main_cpu_clock) != 0)
+            ctx.main_cpu_clock = CLOCK_THREAD_CPUTIME_ID;
+        asb_worker_counters_open(&ctx.counters, counters);
+        asb_whole_run_begin(&ctx);
         status = w->run(&ctx);
-        if (!ctx.timer_used) ctx.timed_ns = asb_now_ns() - t0;
+        asb_whole_run_end(&ctx);
+        asb_worker_counters_close(&ctx.counters);
     }
 
     uint64_t ops = atomic_load(&ctx.ops);
@@ -162,6 +179,11 @@ int main(int argc, char **argv) {
     fprintf(ctx.out, "elapsed_ns=%llu\nops=%llu\nallocs=%llu\nbytes=%llu\n",
             (unsigned long long)ctx.timed_ns, (unsigned long long)ops,
             (unsigned long long)atomic_load(&ctx.allocs), (unsigned long long)atomic_load(&ctx.bytes));
+    fprintf(ctx.out, "cpu_ns=%llu\n", (unsigned long long)ctx.cpu_ns);
+    if (!missing && threads_measured(w))
+        fprintf(ctx.out, "thread_cpu_ns=%llu\n",
+                (unsigned long long)(ctx.main_cpu_ns + atomic_load(&ctx.thread_cpu_ns)));
+    if (!missing) asb_worker_counters_emit(&ctx.counters, ctx.out);
     fprintf(ctx.out, "final_rss_kb=%ld\n", asb_rss_kb(0));
     if (status == ASB_OK) {
         if (!preloaded && asb_backend_linked.native_stats) {

@@ -41,17 +41,36 @@ int awl_block_free(asb_ctx *ctx, awl_block *b, const char *workload, int thread,
     return ASB_OK;
 }
 
+/* A thread of awl_run_threads: its body, measured for thread_cpu_ns. */
+typedef struct run_thread {
+    pthread_t tid;
+    asb_ctx *ctx;
+    void *(*fn)(void *);
+    void *arg;
+} run_thread;
+
+static void *run_thread_main(void *p) {
+    run_thread *t = p;
+    uint64_t cpu = asb_thread_cpu_begin();
+    t->fn(t->arg);
+    asb_thread_cpu_end(t->ctx, cpu);
+    return NULL;
+}
+
 int awl_run_threads(asb_ctx *ctx, const char *workload, int n, void *(*fn)(void *), void *args, size_t stride) {
-    pthread_t *tids = malloc((size_t)n * sizeof *tids);
-    if (!tids) return asb_fail(ctx, ASB_ERROR, "%s: out of memory for %d threads", workload, n);
+    run_thread *threads = malloc((size_t)n * sizeof *threads);
+    if (!threads) return asb_fail(ctx, ASB_ERROR, "%s: out of memory for %d threads", workload, n);
     int started = 0, status = ASB_OK;
-    for (; started < n; started++)
-        if (pthread_create(&tids[started], NULL, fn, (char *)args + (size_t)started * stride) != 0) {
+    for (; started < n; started++) {
+        run_thread *t = &threads[started];
+        *t = (run_thread){.ctx = ctx, .fn = fn, .arg = (char *)args + (size_t)started * stride};
+        if (pthread_create(&t->tid, NULL, run_thread_main, t) != 0) {
             status = asb_fail(ctx, ASB_ERROR, "%s: pthread_create failed for thread %d", workload, started);
             break;
         }
-    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
-    free(tids);
+    }
+    for (int i = 0; i < started; i++) pthread_join(threads[i].tid, NULL);
+    free(threads);
     return status;
 }
 

@@ -53,7 +53,7 @@ bool awl_block_new(awl_block *b, size_t size, uint64_t cookie);
 int awl_block_free(asb_ctx *ctx, awl_block *b, const char *workload, int thread, size_t index);
 
 /* Run fn on n threads, the i-th with argument (char *)args + i * stride, and
- * join them all.  Returns ASB_OK, or ASB_ERROR if a thread could not start
+ * join them all; each thread's CPU time goes into thread_cpu_ns.  Returns ASB_OK, or ASB_ERROR if a thread could not start
  * (those that did are joined first). */
 int awl_run_threads(asb_ctx *ctx, const char *workload, int n, void *(*fn)(void *), void *args, size_t stride);
 
