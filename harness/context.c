@@ -22,6 +22,16 @@ void asb_usage_exit(const char *fmt, ...) {
     exit(ASB_USAGE);
 }
 
+const char *asb_status_name(int status) {
+    switch (status) {
+    case ASB_OK: return "ok";
+    case ASB_VERIFY_FAILED: return "verify-failed";
+    case ASB_UNSUPPORTED: return "unsupported";
+    case ASB_USAGE: return "usage";
+    default: return "error";
+    }
+}
+
 int asb_param_index(const asb_workload *w, const char *name) {
     for (int i = 0; w->params && w->params[i].name; i++)
         if (strcmp(w->params[i].name, name) == 0) return i;

@@ -8,11 +8,13 @@
 #include "asbench.h"
 
 const char *const asb_csv_columns[] = {
-    "backend", "scheduler", "workload", "preset", "params", "threads", "repetition",
-    "status", "message", "ops", "ns_per_op", "allocs_per_op", "bytes_per_op",
-    "wall_s", "user_s", "sys_s", "peak_rss_kb", "final_rss_kb",
+    "backend", "scheduler", "workload", "preset", "params", "threads", "repetition", "machine",
+    "status", "message", "ops", "ns_per_op", "allocs_per_op", "bytes_per_op", "cpu_ns_per_op",
+    "wall_s", "user_s", "sys_s", "steal_s", "other_cpu_s", "peak_rss_kb", "final_rss_kb",
     "minor_faults", "major_faults", "vol_ctx_switches", "invol_ctx_switches",
-    "lock_acquisitions", "lock_contended", "lock_wait_ns", "futex_calls", "timeline", "extra",
+    "lock_acquisitions", "lock_contended", "lock_wait_ns", "futex_calls",
+    "instructions_per_op", "d1_misses_per_op", "ll_misses_per_op", "cycles_per_op", "cache_misses_per_op",
+    "dtlb_misses_per_op", "counters_note", "timeline", "extra",
 };
 const int asb_ncsv_columns = sizeof asb_csv_columns / sizeof *asb_csv_columns;
 

@@ -8,8 +8,10 @@
  *   workload = "micro:" + benchmark name, ops = iterations,
  *   ns_per_op = real time per iteration, allocs_per_op = the benchmark's
  *   allocs_per_op counter, wall_s = real time × iterations;
- *   extra.cpu_ns_per_op and extra.process_peak_rss_kb (the whole process,
- *   all benchmarks: not a per-benchmark figure, so peak_rss_kb is NA).
+ *   cpu_ns_per_op = CPU time per iteration, and extra.process_peak_rss_kb
+ *   (the whole process, all benchmarks: not a per-benchmark figure, so
+ *   peak_rss_kb is NA).  A process that crashes or fails gets one row with
+ *   the worker client's status (crashed:SIGNAME, error …).
  * A backend given as name=/path/lib.so runs asbench-micro-glibc under
  * LD_PRELOAD, as `asbench run` does with workers.
  */
@@ -17,12 +19,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "asbench.h"
+#include "client.h"
 
 static const char *micro_usage =
     "usage: asbench micro [options]\n"
@@ -300,6 +300,7 @@ static int rows_from_json(FILE *csv, const char *json, const char *backend, cons
             row_set(&r, "params", params);
             row_own(&r, "threads", asb_xstrdup(object_get(&b, "threads") ? object_get(&b, "threads") : "1"));
             row_own(&r, "repetition", asb_xasprintf("%d", rep ? atoi(rep) + 1 : 1));
+            row_set(&r, "machine", asb_machine_id());
             row_set(&r, "status", failed ? "error" : "ok");
             row_set(&r, "message", failed && object_get(&b, "error_message") ? object_get(&b, "error_message") : "");
             if (!failed && iterations && real) {
@@ -309,8 +310,8 @@ static int rows_from_json(FILE *csv, const char *json, const char *backend, cons
                 row_own(&r, "wall_s", asb_xasprintf("%.6f", ns * iters / 1e9));
                 const char *allocs = object_get(&b, "allocs_per_op");
                 if (allocs) row_own(&r, "allocs_per_op", asb_xasprintf("%.4f", strtod(allocs, NULL)));
-                row_own(&r, "extra", asb_xasprintf("extra.cpu_ns_per_op=%.4f;extra.process_peak_rss_kb=%ld",
-                                                   cpu ? strtod(cpu, NULL) * scale : 0.0, process_rss_kb));
+                if (cpu) row_own(&r, "cpu_ns_per_op", asb_xasprintf("%.4f", strtod(cpu, NULL) * scale));
+                row_own(&r, "extra", asb_xasprintf("extra.process_peak_rss_kb=%ld", process_rss_kb));
             }
             row_write(csv, &r);
             rows++;
@@ -340,42 +341,19 @@ static char *default_micro_dir(void) {
     return asb_xasprintf("results/micro-%s", stamp);
 }
 
-/* Run one backend's executable; returns its wait status, and its peak RSS. */
-static int run_micro(const char *exe, const asb_alloc_choice *a, const char *json_path, int reps,
-                     const char *filter, const char *min_time, long *peak_rss_kb) {
-    char *out_flag = asb_xasprintf("--benchmark_out=%s", json_path);
-    char *reps_flag = asb_xasprintf("--benchmark_repetitions=%d", reps);
-    char *filter_flag = filter ? asb_xasprintf("--benchmark_filter=%s", filter) : NULL;
-    char *time_flag = min_time ? asb_xasprintf("--benchmark_min_time=%s", min_time) : NULL;
-    const char *argv[8];
-    int n = 0;
-    argv[n++] = exe;
-    argv[n++] = out_flag;
-    argv[n++] = "--benchmark_out_format=json";
-    argv[n++] = reps_flag;
-    if (filter_flag) argv[n++] = filter_flag;
-    if (time_flag) argv[n++] = time_flag;
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) asb_die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        dup2(STDERR_FILENO, STDOUT_FILENO); /* the console table is progress, not results */
-        asb_alloc_choice_setenv(a);
-        execv(exe, (char **)argv);
-        fprintf(stderr, "asbench: cannot run %s: %s\n", exe, strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    struct rusage ru = {0};
-    while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-    }
-    *peak_rss_kb = ru.ru_maxrss;
-    free(out_flag);
-    free(reps_flag);
-    free(filter_flag);
-    free(time_flag);
-    return status;
+/* Runs one backend's executable (its console table is progress: to stderr). */
+static void run_micro(const char *exe, const asb_alloc_choice *a, const char *json_path, int reps,
+                      const char *filter, const char *min_time, asb_outcome *out) {
+    asb_argv argv = {0};
+    asb_argv_push(&argv, exe);
+    asb_argv_pushf(&argv, "--benchmark_out=%s", json_path);
+    asb_argv_push(&argv, "--benchmark_out_format=json");
+    asb_argv_pushf(&argv, "--benchmark_repetitions=%d", reps);
+    if (filter) asb_argv_pushf(&argv, "--benchmark_filter=%s", filter);
+    if (min_time) asb_argv_pushf(&argv, "--benchmark_min_time=%s", min_time);
+    asb_launch l = {.argv = &argv, .alloc = a, .stdout_to_stderr = true};
+    asb_client_run(&l, out);
+    asb_argv_free(&argv);
 }
 
 int asb_cmd_micro(int argc, char **argv) {
@@ -430,12 +408,12 @@ int asb_cmd_micro(int argc, char **argv) {
         char *json_path = asb_xasprintf("%s/micro-%s.json", dir, name);
         unlink(json_path);
         fprintf(stderr, "[%d/%d] micro-benchmarks under %s\n", i + 1, nallocs, name);
-        long rss_kb = 0;
-        int status = run_micro(exes[i], &allocs[i], json_path, reps, filter, min_time, &rss_kb);
+        asb_outcome out;
+        run_micro(exes[i], &allocs[i], json_path, reps, filter, min_time, &out);
         size_t len;
         char *json = asb_read_file(json_path, &len);
-        int rows = json ? rows_from_json(csv, json, name, params, rss_kb) : -1;
-        bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        int rows = json ? rows_from_json(csv, json, name, params, out.ru.ru_maxrss) : -1;
+        bool clean_exit = !strcmp(out.status, "ok");
         if (rows < 0 || !clean_exit) {
             /* No (complete) JSON: one row says what happened to the process. */
             micro_row r = {0};
@@ -446,17 +424,18 @@ int asb_cmd_micro(int argc, char **argv) {
             row_set(&r, "params", params);
             row_set(&r, "threads", "1");
             row_set(&r, "repetition", "1");
-            row_set(&r, "status", WIFSIGNALED(status) ? "crash" : "error");
-            row_own(&r, "message",
-                    WIFSIGNALED(status) ? asb_xasprintf("asbench-micro-%s killed by signal %d", name, WTERMSIG(status))
-                    : rows < 0          ? asb_xasprintf("no readable Google Benchmark JSON in %s", json_path)
-                                        : asb_xasprintf("asbench-micro exited with status %d (a benchmark failed)",
-                                                        WEXITSTATUS(status)));
+            row_set(&r, "machine", asb_machine_id());
+            /* A clean exit without JSON is the harness's problem, not the benchmark's. */
+            row_set(&r, "status", clean_exit ? "error" : out.status);
+            row_own(&r, "message", clean_exit || !out.message
+                                       ? asb_xasprintf("no readable Google Benchmark JSON in %s", json_path)
+                                       : asb_xasprintf("asbench-micro-%s: %s", name, out.message));
             row_write(csv, &r);
             failures++;
             fprintf(stderr, "  -> %s: see %s\n", name, json ? json_path : "the output above");
         }
         fflush(csv);
+        asb_outcome_free(&out);
         free(json);
         free(json_path);
     }

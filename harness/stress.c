@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "asbench.h"
+#include "client.h"
 
 static const char *stress_usage =
     "usage: asbench stress --alloc LIST [options]\n"
@@ -43,12 +43,6 @@ typedef struct stress_options {
     asb_strlist params;
     double timeout_s;
 } stress_options;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void parse_stress_options(int argc, char **argv, stress_options *o) {
     const char *alloc_spec = NULL;
@@ -103,158 +97,64 @@ static void parse_stress_options(int argc, char **argv, stress_options *o) {
     if (o->timeout_s < 0) o->timeout_s = 2 * seconds + 60;
 }
 
-static void exec_stress_worker(const stress_options *o, const asb_alloc_choice *alloc, int result_fd) {
-    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->worker);
-    char threads[16];
-    snprintf(threads, sizeof threads, "%d", o->threads);
-    char *seconds = asb_xasprintf("seconds=%s", o->seconds);
-    const char **argv = asb_xmalloc((size_t)(16 + 2 * o->params.n) * sizeof *argv);
-    int n = 0;
-    argv[n++] = path;
-    argv[n++] = "--workload";
-    argv[n++] = "stress";
-    argv[n++] = "--threads";
-    argv[n++] = threads;
-    argv[n++] = "--seed";
-    argv[n++] = o->seed;
-    argv[n++] = "--result-fd";
-    argv[n++] = "3";
-    argv[n++] = "--param";
-    argv[n++] = seconds;
-    for (int i = 0; i < o->params.n; i++) {
-        argv[n++] = "--param";
-        argv[n++] = o->params.items[i];
-    }
-    if (alloc->preload) {
-        argv[n++] = "--preloaded";
-        argv[n++] = alloc->name;
-    }
-    asb_alloc_choice_setenv(alloc);
-    argv[n] = NULL;
-    if (dup2(result_fd, 3) < 0) _exit(127);
-    execv(path, (char **)argv);
-    fprintf(stderr, "asbench: cannot run %s: %s\n", path, strerror(errno));
-    _exit(127);
-}
-
-/* Copies the value of `key` in the worker's key=value lines into out ("" if absent). */
-static const char *line_value(char *lines, const char *key, char *out, size_t outlen) {
-    size_t klen = strlen(key);
-    out[0] = 0;
-    for (char *p = lines; p && *p;) {
-        char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
-            size_t v = len - klen - 1 < outlen - 1 ? len - klen - 1 : outlen - 1;
-            memcpy(out, p + klen + 1, v);
-            out[v] = 0;
-            break;
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    return out;
-}
-
-/* Keeps the worker's last "stress: crashed with …" line (the workload's crash
- * report) while its stderr is passed through. */
-typedef struct stderr_scan {
-    char line[512], crash[512];
-    size_t len;
-} stderr_scan;
-
-static void scan_stderr(stderr_scan *sc, const char *data, size_t n) {
+/* The stress workload's crash report ("stress: crashed with …") among the
+ * last lines of the worker's stderr, or NULL. */
+static const char *crash_report(const char *err_tail) {
     static const char prefix[] = "stress: crashed with";
-    for (size_t i = 0; i < n; i++) {
-        if (data[i] != '\n') {
-            if (sc->len < sizeof sc->line - 1) sc->line[sc->len++] = data[i];
-            continue;
-        }
-        sc->line[sc->len] = 0;
-        if (!strncmp(sc->line, prefix, sizeof prefix - 1)) memcpy(sc->crash, sc->line, sc->len + 1);
-        sc->len = 0;
-    }
+    const char *found = NULL;
+    for (const char *p = strstr(err_tail, prefix); p; p = strstr(p + 1, prefix))
+        if (p == err_tail || p[-1] == '\n') found = p;
+    return found;
+}
+
+static const char *value_or(const asb_outcome *o, const char *key, const char *fallback) {
+    const char *v = asb_outcome_value(o, key);
+    return v ? v : fallback;
 }
 
 /* Runs the torture against one backend; prints its verdict; true if it passed. */
 static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
-    int res[2], err[2];
-    if (pipe2(res, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) asb_die("pipe: %s", strerror(errno));
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) asb_die("fork: %s", strerror(errno));
-    if (pid == 0) { /* dup2 clears O_CLOEXEC on the copies */
-        if (dup2(err[1], 2) < 0) _exit(127);
-        exec_stress_worker(o, alloc, res[1]);
+    asb_argv argv = {0};
+    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->worker);
+    asb_argv_push(&argv, path);
+    free(path);
+    const char *fixed[] = {"--workload", "stress", "--seed", o->seed, "--result-fd", "3"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) asb_argv_push(&argv, fixed[i]);
+    asb_argv_push(&argv, "--threads");
+    asb_argv_pushf(&argv, "%d", o->threads);
+    asb_argv_push(&argv, "--param");
+    asb_argv_pushf(&argv, "seconds=%s", o->seconds);
+    for (int i = 0; i < o->params.n; i++) {
+        asb_argv_push(&argv, "--param");
+        asb_argv_push(&argv, o->params.items[i]);
     }
-    close(res[1]);
-    close(err[1]);
-    size_t len = 0, cap = 4096;
-    char *buf = asb_xmalloc(cap);
-    stderr_scan scan = {0};
-    double deadline = now_s() + o->timeout_s;
-    bool timed_out = false;
-    struct pollfd pfd[2] = {{.fd = res[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
-    for (int open_fds = 2; open_fds > 0;) {
-        int left_ms = (int)((deadline - now_s()) * 1000);
-        if (left_ms <= 0 || poll(pfd, 2, left_ms) == 0) {
-            timed_out = true;
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (pfd[0].revents) {
-            if (len + 1024 > cap && !(buf = realloc(buf, cap *= 2))) asb_die("out of memory");
-            ssize_t got = read(res[0], buf + len, cap - len - 1);
-            if (got > 0) len += (size_t)got;
-            else if (got == 0 || errno != EINTR) pfd[0].fd = -1, open_fds--;
-        }
-        if (pfd[1].revents) {
-            char chunk[4096];
-            ssize_t got = read(err[0], chunk, sizeof chunk);
-            if (got > 0) {
-                scan_stderr(&scan, chunk, (size_t)got);
-                if (write(2, chunk, (size_t)got) < 0) {} /* our own stderr gone: nothing to do */
-            } else if (got == 0 || errno != EINTR) pfd[1].fd = -1, open_fds--;
-        }
+    if (alloc->preload) {
+        asb_argv_push(&argv, "--preloaded");
+        asb_argv_push(&argv, alloc->name);
     }
-    close(res[0]);
-    close(err[0]);
-    buf[len] = 0;
-    int wstatus;
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
-
-    char verdict[64], message[1024] = "", ops[32], forks[32], helpers[32];
-    line_value(buf, "message", message, sizeof message);
-    if (timed_out) {
-        snprintf(verdict, sizeof verdict, "timeout");
-        snprintf(message, sizeof message, "killed after %.0f s (a deadlock?)", o->timeout_s);
-    } else if (WIFSIGNALED(wstatus)) {
-        const char *sig = sigabbrev_np(WTERMSIG(wstatus));
-        snprintf(verdict, sizeof verdict, "crashed:SIG%s", sig ? sig : "?");
-        if (scan.crash[0]) snprintf(message, sizeof message, "%s", scan.crash);
-        else if (!message[0])
-            snprintf(message, sizeof message, "worker killed by signal %d (%s)", WTERMSIG(wstatus),
-                     strsignal(WTERMSIG(wstatus)));
-    } else {
-        int code = WEXITSTATUS(wstatus);
-        if (code == ASB_USAGE)
-            asb_die_usage("stress: %s", message[0] ? message : "the worker rejected a parameter (see its message above)");
-        snprintf(verdict, sizeof verdict, "%s", code == ASB_OK ? "ok" : code == ASB_VERIFY_FAILED ? "verify-failed"
-                                                : code == ASB_USAGE ? "usage" : "error");
-        if (code == 127) snprintf(message, sizeof message, "worker could not be started (see stderr)");
-    }
+    asb_launch l = {.argv = &argv, .alloc = alloc, .result_pipe = true, .timeout_s = o->timeout_s};
+    asb_outcome out;
+    asb_client_run(&l, &out);
+    asb_argv_free(&argv);
+    if (!strcmp(out.status, "usage"))
+        asb_die_usage("stress: %s", out.message ? out.message : "the worker rejected a parameter (see its message above)");
+    char timeout_note[96];
+    snprintf(timeout_note, sizeof timeout_note, "killed after %.0f s (a deadlock?)", o->timeout_s);
+    const char *message = out.message ? out.message : "";
+    if (!strcmp(out.status, "timeout")) message = timeout_note;
+    else if (out.signal && crash_report(out.err_tail)) message = crash_report(out.err_tail);
     char *who = asb_alloc_choice_describe(alloc);
-    bool passed = !strcmp(verdict, "ok");
+    bool passed = !strcmp(out.status, "ok");
     if (passed)
         printf("stress: PASS %s (%d threads, %s s, seed %s): %s steps, %s forks, %s helper threads, no violation\n", who,
-               o->threads, o->seconds, o->seed, line_value(buf, "ops", ops, sizeof ops),
-               line_value(buf, "extra.forks", forks, sizeof forks),
-               line_value(buf, "extra.helper_threads", helpers, sizeof helpers));
+               o->threads, o->seconds, o->seed, value_or(&out, "ops", ""), value_or(&out, "extra.forks", ""),
+               value_or(&out, "extra.helper_threads", ""));
     else
-        printf("stress: FAIL %s (%d threads, %s s, seed %s): %s%s%s\n", who, o->threads, o->seconds, o->seed, verdict,
-               message[0] ? ": " : "", message);
+        printf("stress: FAIL %s (%d threads, %s s, seed %s): %s%s%.*s\n", who, o->threads, o->seconds, o->seed,
+               out.status, *message ? ": " : "", (int)strcspn(message, "\n"), message);
     fflush(stdout);
     free(who);
-    free(buf);
+    asb_outcome_free(&out);
     return passed;
 }
 

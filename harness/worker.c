@@ -29,16 +29,6 @@
 static void emit_native(void *ctx, const char *key, double v) { asb_emit_line(ctx, "native", key, v); }
 static void emit_sched(void *ctx, const char *key, double v) { asb_emit_line(ctx, "sched", key, v); }
 
-static const char *status_name(int status) {
-    switch (status) {
-    case ASB_OK: return "ok";
-    case ASB_VERIFY_FAILED: return "verify-failed";
-    case ASB_UNSUPPORTED: return "unsupported";
-    case ASB_USAGE: return "usage";
-    default: return "error";
-    }
-}
-
 /* Messages go on one line of the result stream. */
 static void put_message(FILE *out, const char *msg) {
     fputs("message=", out);
@@ -174,7 +164,7 @@ int main(int argc, char **argv) {
     }
 
     uint64_t ops = atomic_load(&ctx.ops);
-    fprintf(ctx.out, "status=%s\n", status_name(status));
+    fprintf(ctx.out, "status=%s\n", asb_status_name(status));
     if (ctx.message[0]) put_message(ctx.out, ctx.message);
     fprintf(ctx.out, "elapsed_ns=%llu\nops=%llu\nallocs=%llu\nbytes=%llu\n",
             (unsigned long long)ctx.timed_ns, (unsigned long long)ops,

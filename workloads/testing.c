@@ -54,12 +54,14 @@ static const asb_param_def crash_params[] = {{"signal", "SEGV", NULL, "signal to
 static const asb_param_def no_params[] = {{0}};
 static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to sleep"}, {0}};
 
-static const asb_workload crash = {"crash", "test", "harness test: dies of a signal", crash_params, 0, crash_run};
-static const asb_workload hang = {"hang", "test", "harness test: never finishes", no_params, 0, hang_run};
-static const asb_workload corrupt = {"corrupt", "test", "harness test: fails its verification", no_params, 0,
-                                     corrupt_run};
-static const asb_workload sleeper = {"sleep", "test", "harness test: sleeps a fixed time", sleep_params, 0,
-                                     sleep_run};
+#define TEST_WORKLOAD(var, wname, what, param_table, run_fn, work)                                        \
+    static const asb_workload var = {.name = wname, .kind = "test", .stresses = what, .params = param_table, \
+                                     .run = run_fn, .work_param = work}
+TEST_WORKLOAD(crash, "crash", "harness test: dies of a signal", crash_params, crash_run, NULL);
+TEST_WORKLOAD(hang, "hang", "harness test: never finishes", no_params, hang_run, NULL);
+TEST_WORKLOAD(corrupt, "corrupt", "harness test: fails its verification", no_params, corrupt_run, NULL);
+/* Its timed region is ms milliseconds: the known cost calibration is tested on. */
+TEST_WORKLOAD(sleeper, "sleep", "harness test: sleeps a fixed time", sleep_params, sleep_run, "ms");
 ASB_REGISTER_WORKLOAD(crash)
 ASB_REGISTER_WORKLOAD(hang)
 ASB_REGISTER_WORKLOAD(corrupt)

@@ -38,6 +38,9 @@ enum {
     ASB_VERIFY_FAILED = 3, /* the workload found its results corrupted */
     ASB_UNSUPPORTED = 4,   /* the scheduler lacks a capability the workload needs */
 };
+/* The status name of a worker exit code (ok, error, usage, verify-failed,
+ * unsupported): the one mapping the worker and every harness command use. */
+const char *asb_status_name(int status);
 
 typedef struct asb_param_def {
     const char *name;
@@ -55,6 +58,10 @@ typedef struct asb_workload {
     const asb_param_def *params; /* terminated by {NULL} */
     unsigned needs;       /* sched workloads: ASB_CAP_* it needs */
     int (*run)(asb_ctx *ctx);
+    /* The parameter whose value the work (and the timed region) grows in
+     * proportion to, which `asbench run --min-time` scales; NULL where no
+     * parameter does (a tree's size is a power, a trace is what it is). */
+    const char *work_param;
 } asb_workload;
 
 /* Parameters (aborts the run with ASB_USAGE on a malformed or unknown name). */

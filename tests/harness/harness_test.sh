@@ -46,7 +46,7 @@ runs() {
 case $GROUP in
 schema)
     expect 0 "run churn" "$A" run --alloc glibc --workload churn --param iters=2000 --threads 1,2 --reps 2 --no-plot -o "$T/s"
-    want="backend,scheduler,workload,preset,params,threads,repetition,status,message,ops,ns_per_op,allocs_per_op,bytes_per_op,wall_s,user_s,sys_s,peak_rss_kb,final_rss_kb,minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches,lock_acquisitions,lock_contended,lock_wait_ns,futex_calls,timeline,extra"
+    want="backend,scheduler,workload,preset,params,threads,repetition,machine,status,message,ops,ns_per_op,allocs_per_op,bytes_per_op,cpu_ns_per_op,wall_s,user_s,sys_s,steal_s,other_cpu_s,peak_rss_kb,final_rss_kb,minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches,lock_acquisitions,lock_contended,lock_wait_ns,futex_calls,instructions_per_op,d1_misses_per_op,ll_misses_per_op,cycles_per_op,cache_misses_per_op,dtlb_misses_per_op,counters_note,timeline,extra"
     [ "$(head -1 "$T/s/results.csv")" = "$want" ] || fail "results.csv header: $(head -1 "$T/s/results.csv")"
     pass "results.csv header is the documented schema"
     [ "$(tail -n +2 "$T/s/results.csv" | wc -l)" -eq 4 ] || fail "expected 2 cells x 2 reps = 4 rows"
@@ -105,8 +105,13 @@ schema)
     pass "pinned run ok and recorded"
     ;;
 failures)
-    expect 0 "matrix of misbehaving workloads" "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
+    # Exit 3: some runs were not ok (a CI gate notices a broken backend).
+    expect 3 "matrix of misbehaving workloads" "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
         --param signal=SEGV,ABRT --param ms=1 --timeout 2 --reps 1 --no-warmup --no-plot -o "$T/f"
+    expect 0 "--allow-failures keeps exit 0" "$A" run --alloc glibc --workload crash --reps 1 --no-warmup \
+        --no-plot --allow-failures -o "$T/f2"
+    expect 3 "a verify-failed run alone exits 3" "$A" run --alloc glibc --workload corrupt --reps 1 --no-warmup \
+        --no-plot -o "$T/f3"
     whole_rows "$T/f/results.csv"
     st() { awk -F, -v w="$(col "$T/f/results.csv" workload)" -v s="$(col "$T/f/results.csv" status)" \
         -v p="$(col "$T/f/results.csv" params)" -v want="$1" -v pp="$2" \

@@ -129,6 +129,7 @@ static const asb_workload alloc_test = {
     .stresses = "realistic skewed reuse: Pareto-distributed slot choice, sizes 5 B-1 KiB favouring small, "
                 "every byte written and read",
     .params = at_params,
+    .work_param = "ops",
     .run = at_run,
 };
 ASB_REGISTER_WORKLOAD(alloc_test)

@@ -108,6 +108,7 @@ static const asb_workload blowup = {
     .stresses = "memory reuse across threads: each of a sequence of threads frees all it made before the next "
                 "starts; peak RSS against ideal_peak_bytes",
     .params = blowup_params,
+    .work_param = "churn",
     .run = blowup_run,
 };
 ASB_REGISTER_WORKLOAD(blowup)

@@ -95,6 +95,7 @@ static const asb_workload cache_scratch = {
     .kind = "alloc",
     .stresses = "passive false sharing: threads reuse tiny objects freed from one cache line the main thread filled",
     .params = cache_scratch_params,
+    .work_param = "iterations",
     .run = cache_scratch_run,
 };
 ASB_REGISTER_WORKLOAD(cache_scratch)

@@ -21,6 +21,7 @@ static const asb_workload cache_thrash = {
     .kind = "alloc",
     .stresses = "active false sharing: small objects of different threads placed on one cache line by the allocator",
     .params = cache_thrash_params,
+    .work_param = "iterations",
     .run = cache_thrash_run,
 };
 ASB_REGISTER_WORKLOAD(cache_thrash)

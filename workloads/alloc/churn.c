@@ -82,6 +82,7 @@ static const asb_workload churn = {
     .kind = "alloc",
     .stresses = "small-object fast paths with a bounded live set (thread-cache hit rate, per-class RSS)",
     .params = churn_params,
+    .work_param = "iters",
     .run = churn_run,
 };
 ASB_REGISTER_WORKLOAD(churn)

@@ -100,6 +100,7 @@ static const asb_workload glibc_simple = {
     .stresses = "single-thread fast path: small fixed sizes, FIFO and LIFO frees, before and after the "
                 "process turns multi-threaded",
     .params = gs_params,
+    .work_param = "total",
     .run = gs_run,
 };
 ASB_REGISTER_WORKLOAD(glibc_simple)

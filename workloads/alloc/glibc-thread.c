@@ -128,6 +128,7 @@ static const asb_workload glibc_thread = {
     .stresses = "thread-local mixed sizes 4 B-32 KiB (power law, mostly small) in a 1024-block working set, "
                 "every byte written",
     .params = gt_params,
+    .work_param = "time",
     .run = gt_run,
 };
 ASB_REGISTER_WORKLOAD(glibc_thread)

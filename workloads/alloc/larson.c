@@ -181,6 +181,7 @@ static const asb_workload larson = {
     .stresses = "server-style remote frees: blocks allocated by the main thread or a dead predecessor "
                 "freed by a successor thread; thread churn",
     .params = larson_params,
+    .work_param = "sleep",
     .run = larson_run,
 };
 ASB_REGISTER_WORKLOAD(larson)

@@ -79,6 +79,7 @@ static const asb_workload malloc_large = {
     .kind = "alloc",
     .stresses = "large objects 5-25 MiB: mmap/munmap or retained memory, page faults and zeroing",
     .params = ml_params,
+    .work_param = "iterations",
     .run = ml_run,
 };
 ASB_REGISTER_WORKLOAD(malloc_large)

@@ -125,6 +125,7 @@ static const asb_workload mleak = {
     .kind = "alloc",
     .stresses = "memory kept after thread exit: short-lived threads whose objects are freed by later threads",
     .params = mleak_params,
+    .work_param = "iter",
     .run = mleak_run,
 };
 ASB_REGISTER_WORKLOAD(mleak)

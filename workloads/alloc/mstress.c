@@ -179,6 +179,7 @@ static const asb_workload mstress = {
     .stresses = "objects migrating between threads and outliving them (thread exit with live blocks), "
                 "mixed sizes with rare huge ones",
     .params = mstress_params,
+    .work_param = "iter",
     .run = mstress_run,
 };
 ASB_REGISTER_WORKLOAD(mstress)

@@ -231,6 +231,7 @@ static const asb_workload rptest = {
     .stresses = "mixed sizes 8 B-16 KB with aligned requests, batched remote frees, thread restart; "
                 "RSS overhead against requested bytes",
     .params = rptest_params,
+    .work_param = "loops",
     .run = rptest_run,
 };
 ASB_REGISTER_WORKLOAD(rptest)

@@ -86,6 +86,7 @@ static const asb_workload sh6bench = {
     .kind = "alloc",
     .stresses = "mixes of FIFO and LIFO frees around a surviving window, many sizes 1-1000 B, 2P threads",
     .params = sh6_params,
+    .work_param = "passes",
     .run = sh6_run,
 };
 ASB_REGISTER_WORKLOAD(sh6bench)

@@ -131,6 +131,7 @@ static const asb_workload sh8bench = {
     .stresses = "remote frees of many tiny blocks made by another thread, then a skewed size histogram "
                 "(mostly 8-48 B, rare 168 KB) with FIFO/LIFO frees; 2P threads",
     .params = sh8_params,
+    .work_param = "iterations",
     .run = sh8_run,
 };
 ASB_REGISTER_WORKLOAD(sh8bench)

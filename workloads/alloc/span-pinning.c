@@ -106,6 +106,7 @@ static const asb_workload span_pinning = {
     .stresses = "fragmentation: one live 12-byte object per 8 KiB span keeps nearly empty spans resident "
                 "(final RSS vs live_bytes)",
     .params = sp_params,
+    .work_param = "count",
     .run = sp_run,
 };
 ASB_REGISTER_WORKLOAD(span_pinning)

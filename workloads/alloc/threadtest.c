@@ -95,6 +95,7 @@ static const asb_workload threadtest = {
     .kind = "alloc",
     .stresses = "thread-local caches and scaling: bursts of same-size allocations, then bursts of frees",
     .params = threadtest_params,
+    .work_param = "iterations",
     .run = threadtest_run,
 };
 ASB_REGISTER_WORKLOAD(threadtest)

@@ -189,6 +189,7 @@ static const asb_workload xmalloc_test = {
     .kind = "alloc",
     .stresses = "producer-to-consumer remote frees: every block is freed by a thread other than its allocator",
     .params = xm_params,
+    .work_param = "time",
     .run = xm_run,
 };
 ASB_REGISTER_WORKLOAD(xmalloc_test)

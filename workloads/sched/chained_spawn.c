@@ -62,6 +62,7 @@ static const asb_workload chained_spawn = {
     .stresses = "spawn-to-run latency, run-next slot",
     .params = chained_spawn_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "depth",
     .run = chained_spawn_run,
 };
 ASB_REGISTER_WORKLOAD(chained_spawn)

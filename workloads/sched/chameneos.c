@@ -154,6 +154,7 @@ static const asb_workload chameneos = {
     .stresses = "contended rendez-vous: mutex hand-off plus channel wake-up",
     .params = chameneos_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING,
+    .work_param = "meetings",
     .run = chameneos_run_workload,
 };
 ASB_REGISTER_WORKLOAD(chameneos)

@@ -133,6 +133,7 @@ static const asb_workload messaging = {
     .stresses = "mass wake-ups (hackbench over channels)",
     .params = messaging_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "messages",
     .run = messaging_run,
 };
 ASB_REGISTER_WORKLOAD(messaging)

@@ -108,6 +108,7 @@ static const asb_workload pingpong = {
     .stresses = "context switch + wake-up over an unbuffered channel",
     .params = pingpong_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "round_trips",
     .run = pingpong_run,
 };
 ASB_REGISTER_WORKLOAD(pingpong)
@@ -118,6 +119,7 @@ static const asb_workload pingpong_pairs = {
     .stresses = "switch + wake-up with 1000 pairs runnable at once",
     .params = pingpong_pairs_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "round_trips",
     .run = pingpong_run,
 };
 ASB_REGISTER_WORKLOAD(pingpong_pairs)

@@ -96,6 +96,7 @@ static const asb_workload pingpong_hog = {
     .stresses = "run-next time-slice inheritance beside a spinning task (1 processor)",
     .params = pingpong_hog_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "round_trips",
     .run = pingpong_hog_run,
 };
 ASB_REGISTER_WORKLOAD(pingpong_hog)

@@ -117,6 +117,7 @@ static const asb_workload preempt_latency = {
     .stresses = "asynchronous preemption: latency of a task made runnable while every processor spins",
     .params = preempt_latency_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_PREEMPTION | ASB_CAP_INJECTION,
+    .work_param = "samples",
     .run = preempt_latency_run,
 };
 ASB_REGISTER_WORKLOAD(preempt_latency)

@@ -121,7 +121,7 @@ static int prodcons_run(asb_ctx *ctx) {
     };                                                                                   \
     static const asb_workload var = {                                                   \
         .name = wname, .kind = "sched", .stresses = what, .params = var##_params,        \
-        .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS, .run = prodcons_run,             \
+        .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS, .work_param = "items", .run = prodcons_run, \
     };                                                                                   \
     ASB_REGISTER_WORKLOAD(var)
 

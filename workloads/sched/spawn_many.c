@@ -83,6 +83,7 @@ static const asb_workload spawn_many = {
     .stresses = "injection from outside, global queue, waking idle workers",
     .params = spawn_many_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_INJECTION,
+    .work_param = "tasks",
     .run = spawn_many_run_workload,
 };
 ASB_REGISTER_WORKLOAD(spawn_many)

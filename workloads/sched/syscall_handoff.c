@@ -119,6 +119,7 @@ static const asb_workload syscall_handoff = {
     .stresses = "processor hand-off around blocking system calls (entersyscall/handoffp)",
     .params = syscall_handoff_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_BLOCKING,
+    .work_param = "sleeps",
     .run = syscall_handoff_run,
 };
 ASB_REGISTER_WORKLOAD(syscall_handoff)

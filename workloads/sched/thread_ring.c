@@ -90,6 +90,7 @@ static const asb_workload thread_ring = {
     .stresses = "pure switch-and-wake along a ring",
     .params = thread_ring_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "passes",
     .run = thread_ring_run,
 };
 ASB_REGISTER_WORKLOAD(thread_ring)

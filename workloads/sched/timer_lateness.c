@@ -93,6 +93,7 @@ static const asb_workload timer_lateness = {
     .stresses = "timers firing while every processor runs a hog (sysmon, async preemption)",
     .params = timer_lateness_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_PREEMPTION | ASB_CAP_BLOCKING,
+    .work_param = "samples",
     .run = timer_lateness_run,
 };
 ASB_REGISTER_WORKLOAD(timer_lateness)

@@ -107,6 +107,7 @@ static const asb_workload wakeup = {
     .stresses = "wake-up latency between two alternating tasks (spinning delay)",
     .params = wakeup_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS,
+    .work_param = "iters",
     .run = wakeup_spin_run,
 };
 ASB_REGISTER_WORKLOAD(wakeup)
@@ -117,6 +118,7 @@ static const asb_workload wakeup_syscall = {
     .stresses = "wake-up latency with the delay spent in a blocking system call (hand-off)",
     .params = wakeup_params,
     .needs = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING,
+    .work_param = "iters",
     .run = wakeup_syscall_run,
 };
 ASB_REGISTER_WORKLOAD(wakeup_syscall)

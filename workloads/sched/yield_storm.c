@@ -65,6 +65,7 @@ static const asb_workload yield_storm = {
     .stresses = "requeue cost, fairness",
     .params = yield_storm_params,
     .needs = ASB_CAP_SPAWN_JOIN,
+    .work_param = "yields",
     .run = yield_storm_run,
 };
 ASB_REGISTER_WORKLOAD(yield_storm)
