@@ -114,6 +114,7 @@ typedef struct asb_cell {
     asb_strlist overrides;        /* KEY=VALUE given for this cell */
     char *params;                 /* effective parameters, "k=v k=v" */
     char *key;                    /* identity: backend|scheduler|workload|params|threads */
+    int shard;                    /* 1-based shard of the cell's comparison group (matrix.c) */
 } asb_cell;
 
 typedef struct asb_matrix {
@@ -140,6 +141,10 @@ char *asb_matrix_path(const char *name_or_file);
 /* Key of a cell from a results row's fields. */
 char *asb_cell_key(const char *backend, const char *sched, const char *workload, const char *params,
                    const char *threads);
+/* A cell's comparison group: workload|params|threads.  Every backend and
+ * scheduler of a group runs in one shard, on one machine, with the same
+ * calibrated work. */
+char *asb_cell_group_key(const asb_cell *c);
 /* Whether cell i belongs to the matrix's shard. */
 bool asb_matrix_in_shard(const asb_matrix *m, int i);
 

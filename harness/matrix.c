@@ -56,7 +56,96 @@ char *asb_cell_key(const char *backend, const char *sched, const char *workload,
     return asb_xasprintf("%s|%s|%s|%s|%s", backend, sched ? sched : "NA", workload, params, threads);
 }
 
-bool asb_matrix_in_shard(const asb_matrix *m, int i) { return i % m->shard_count == m->shard_index - 1; }
+char *asb_cell_group_key(const asb_cell *c) {
+    return asb_xasprintf("%s|%s|%d", c->workload->name, c->params, c->threads);
+}
+
+bool asb_matrix_in_shard(const asb_matrix *m, int i) { return m->cells[i].shard == m->shard_index; }
+
+/* Shards hold whole comparison groups, so that every ratio between the
+ * backends or schedulers of a group is one machine's. */
+typedef struct comparison_group {
+    const char *key;
+    int first; /* index of its first cell in matrix order */
+    int size;  /* its cells */
+    int shard;
+} comparison_group;
+
+typedef struct cell_slot {
+    char *group_key;
+    int cell;  /* index in matrix order */
+    int group; /* index into the groups */
+    int first; /* the group's first cell */
+} cell_slot;
+
+static int cmp_int(int a, int b) { return (a > b) - (a < b); }
+
+static int by_group_then_cell(const void *a, const void *b) {
+    const cell_slot *x = a, *y = b;
+    int c = strcmp(x->group_key, y->group_key);
+    return c ? c : cmp_int(x->cell, y->cell);
+}
+
+static int by_first_then_cell(const void *a, const void *b) {
+    const cell_slot *x = a, *y = b;
+    return x->first != y->first ? cmp_int(x->first, y->first) : cmp_int(x->cell, y->cell);
+}
+
+/* Largest first; equal sizes by key, so that the assignment depends on the
+ * groups alone, not on the order of the matrix lines (nor on a hash seed). */
+static int by_size_then_key(const void *a, const void *b) {
+    const comparison_group *x = *(comparison_group *const *)a, *y = *(comparison_group *const *)b;
+    return x->size != y->size ? cmp_int(y->size, x->size) : strcmp(x->key, y->key);
+}
+
+/* Orders the cells by comparison group (groups in order of first appearance,
+ * matrix order within one, so that a shard's neighbouring runs compare
+ * backends and schedulers) and gives every group a shard: largest group
+ * first, each to the shard with the fewest cells so far (the lowest-numbered
+ * on a tie).  Every cell has the same repetitions, so cells count runs, and
+ * two shards differ by at most the largest group's runs. */
+static void assign_shards(asb_matrix *m) {
+    int n = m->ncells;
+    cell_slot *slots = asb_xmalloc((size_t)n * sizeof *slots);
+    for (int i = 0; i < n; i++) slots[i] = (cell_slot){.group_key = asb_cell_group_key(&m->cells[i]), .cell = i};
+    qsort(slots, (size_t)n, sizeof *slots, by_group_then_cell);
+    comparison_group *groups = asb_xmalloc((size_t)n * sizeof *groups);
+    int ngroups = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || strcmp(slots[i].group_key, slots[i - 1].group_key))
+            groups[ngroups++] = (comparison_group){.key = slots[i].group_key, .first = slots[i].cell};
+        slots[i].group = ngroups - 1;
+        groups[ngroups - 1].size++;
+    }
+    comparison_group **by_size = asb_xmalloc((size_t)ngroups * sizeof *by_size);
+    for (int g = 0; g < ngroups; g++) by_size[g] = &groups[g];
+    qsort(by_size, (size_t)ngroups, sizeof *by_size, by_size_then_key);
+    int *load = asb_xmalloc((size_t)m->shard_count * sizeof *load);
+    for (int s = 0; s < m->shard_count; s++) load[s] = 0;
+    for (int g = 0; g < ngroups; g++) {
+        int lightest = 0;
+        for (int s = 1; s < m->shard_count; s++)
+            if (load[s] < load[lightest]) lightest = s;
+        load[lightest] += by_size[g]->size;
+        by_size[g]->shard = lightest + 1;
+    }
+    for (int i = 0; i < n; i++) {
+        slots[i].first = groups[slots[i].group].first;
+        m->cells[slots[i].cell].shard = groups[slots[i].group].shard;
+    }
+    qsort(slots, (size_t)n, sizeof *slots, by_first_then_cell);
+    asb_cell *ordered = asb_xmalloc((size_t)n * sizeof *ordered);
+    for (int i = 0; i < n; i++) {
+        ordered[i] = m->cells[slots[i].cell];
+        free(slots[i].group_key);
+    }
+    free(m->cells);
+    m->cells = ordered;
+    free(load);
+    free(by_size);
+    free(groups);
+    free(slots);
+}
 
 /* The kinds `asbench list` shows and `workload=all` takes; others (the
  * harness's "test" workloads, `asbench stress`'s "stress") run only when named. */
@@ -420,6 +509,8 @@ int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char *
     }
     free(copy);
     if (r == 0) {
+        /* Here, not per line: a later `set shard=` applies to earlier cells. */
+        assign_shards(m);
         char *joined = asb_xasprintf("%s%s%s", m->text, text, *text && text[strlen(text) - 1] != '\n' ? "\n" : "");
         free(m->text);
         m->text = joined;

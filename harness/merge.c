@@ -8,6 +8,12 @@
  * The shards must come from the same matrix (their matrix.txt files agree
  * once the shard setting is taken out) and no (cell, repetition) pair may
  * appear twice; either mistake is bad input (exit 2) and OUT is not written.
+ *
+ * Shards may come from different machines, but a comparison group (workload,
+ * parameters, threads: every backend and scheduler of it) must not: its
+ * ratios would divide one machine's time by another's.  A group with rows of
+ * two machines is refused (exit 2) unless --allow-mixed-machines, which
+ * keeps its rows and marks them in `message` and env.json.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +52,96 @@ static char *strip_shard(const char *text) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* A results row's comparison group, as `run --dry-run` shows its cells:
+ * "workload t=THREADS params". */
+static char *row_group(const asb_results *r, int row) {
+    return asb_xasprintf("%s t=%s %s", asb_results_get(r, row, "workload"), asb_results_get(r, row, "threads"),
+                         asb_results_get(r, row, "params"));
+}
+
+/* A row's machine; folders written before the column existed (or without
+ * an id) count as one machine, "unknown". */
+static const char *row_machine(const asb_results *r, int row) {
+    const char *m = asb_results_get(r, row, "machine");
+    return *m && strcmp(m, "NA") ? m : "unknown";
+}
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* One row's (group, machine), sortable so that a group's machines are
+ * neighbours. */
+typedef struct group_machine {
+    char *group;
+    const char *machine;
+    int dir;
+} group_machine;
+
+static int by_group_machine(const void *a, const void *b) {
+    const group_machine *x = a, *y = b;
+    int c = strcmp(x->group, y->group);
+    if (!c) c = strcmp(x->machine, y->machine);
+    return c ? c : (x->dir > y->dir) - (x->dir < y->dir);
+}
+
+/* The groups whose rows come from more than one machine (sorted), each with
+ * "machine (in DIR), …" in *machines (same index). */
+static void mixed_groups(const asb_strlist *dirs, const asb_results *res, asb_strlist *groups,
+                         asb_strlist *machines) {
+    int n = 0;
+    for (int d = 0; d < dirs->n; d++) n += res[d].nrows;
+    group_machine *uses = asb_xmalloc((size_t)n * sizeof *uses);
+    n = 0;
+    for (int d = 0; d < dirs->n; d++)
+        for (int r = 0; r < res[d].nrows; r++)
+            uses[n++] = (group_machine){row_group(&res[d], r), row_machine(&res[d], r), d};
+    qsort(uses, (size_t)n, sizeof *uses, by_group_machine);
+    for (int start = 0, end; start < n; start = end) {
+        char *list = asb_xstrdup("");
+        int distinct = 0;
+        for (end = start; end < n && !strcmp(uses[end].group, uses[start].group); end++) {
+            if (end > start && !strcmp(uses[end].machine, uses[end - 1].machine)) continue;
+            char *more = asb_xasprintf("%s%s%s (in %s)", list, distinct++ ? ", " : "", uses[end].machine,
+                                       dirs->items[uses[end].dir]);
+            free(list);
+            list = more;
+        }
+        if (distinct > 1) {
+            asb_strlist_push(groups, uses[start].group);
+            asb_strlist_push(machines, list);
+        }
+        free(list);
+    }
+    for (int i = 0; i < n; i++) free(uses[i].group);
+    free(uses);
+}
+
+static int cmp_str_key(const void *key, const void *item) { return strcmp(key, *(char *const *)item); }
+
+/* --allow-mixed-machines: the rows of a mixed group say so in `message`. */
+static void mark_mixed_rows(asb_results *r, const asb_strlist *groups, const asb_strlist *machines) {
+    int col = asb_csv_column("message");
+    for (int row = 0; row < r->nrows; row++) {
+        char *group = row_group(r, row);
+        char **hit = bsearch(group, groups->items, (size_t)groups->n, sizeof *groups->items, cmp_str_key);
+        free(group);
+        if (!hit) continue;
+        const char *old = r->rows[row][col];
+        bool keep = *old && strcmp(old, "NA");
+        char *marked = asb_xasprintf("mixed machines in this comparison group: %s%s%s",
+                                     machines->items[hit - groups->items], keep ? "; " : "", keep ? old : "");
+        free(r->rows[row][col]);
+        r->rows[row][col] = marked;
+    }
+}
+
 static void copy_file(const char *from, const char *to) {
     size_t len;
     char *data = asb_read_file(from, &len);
@@ -57,19 +153,21 @@ static void copy_file(const char *from, const char *to) {
 
 int asb_cmd_merge(int argc, char **argv) {
     const char *out = NULL;
-    bool plot = true;
+    bool plot = true, allow_mixed = false;
     asb_strlist dirs = {0};
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: asbench merge OUT DIR... [--no-plot]   (joins the folders of asbench run --shard)\n");
+            printf("usage: asbench merge OUT DIR... [--no-plot] [--allow-mixed-machines]   (joins the folders of "
+                   "asbench run --shard)\n");
             return 0;
         }
         if (!strcmp(argv[i], "--no-plot")) plot = false;
+        else if (!strcmp(argv[i], "--allow-mixed-machines")) allow_mixed = true;
         else if (argv[i][0] == '-') asb_die_usage("merge: unknown option %s", argv[i]);
         else if (!out) out = argv[i];
         else asb_strlist_push(&dirs, argv[i]);
     }
-    if (!out || dirs.n == 0) asb_die_usage("usage: asbench merge OUT DIR... [--no-plot]");
+    if (!out || dirs.n == 0) asb_die_usage("usage: asbench merge OUT DIR... [--no-plot] [--allow-mixed-machines]");
 
     /* Read and check everything before writing anything. */
     asb_results *res = asb_xmalloc((size_t)dirs.n * sizeof *res);
@@ -113,6 +211,20 @@ int asb_cmd_merge(int argc, char **argv) {
         if (!strcmp(seen.items[i - 1], seen.items[i]))
             asb_die_usage("merge: run %s appears a second time (a folder given twice, or overlapping shards?)",
                           seen.items[i]);
+    asb_strlist mixed = {0}, mixed_machines = {0};
+    mixed_groups(&dirs, res, &mixed, &mixed_machines);
+    if (mixed.n && !allow_mixed)
+        asb_die_usage("merge: comparison group %s has rows from more than one machine: %s%s; its ratios would "
+                      "divide one machine's time by another's (run each group on one machine: asbench run --shard "
+                      "keeps groups whole; or merge with --allow-mixed-machines, which marks those rows)",
+                      mixed.items[0], mixed_machines.items[0],
+                      mixed.n > 1 ? asb_xasprintf(" (and %d more group%s)", mixed.n - 1, mixed.n > 2 ? "s" : "") : "");
+    if (mixed.n) {
+        fprintf(stderr, "asbench: merge: comparison groups with rows from more than one machine: %d (kept, marked in "
+                        "their message and env.json's mixed_machine_groups), e.g. %s: %s\n",
+                mixed.n, mixed.items[0], mixed_machines.items[0]);
+        for (int d = 0; d < dirs.n; d++) mark_mixed_rows(&res[d], &mixed, &mixed_machines);
+    }
     char *timeline = asb_xasprintf("%s/timeline", out);
     if (asb_mkdirs(timeline) != 0) asb_die_usage("merge: cannot create %s: %s", timeline, strerror(errno));
     char *csv = asb_xasprintf("%s/results.csv", out);
@@ -141,7 +253,32 @@ int asb_cmd_merge(int argc, char **argv) {
     char *epath = asb_xasprintf("%s/env.json", out);
     FILE *e = fopen(epath, "w");
     if (!e) asb_die("merge: cannot write %s", epath);
-    fprintf(e, "{\"merged_shards\": [\n");
+    /* Which machine ran each shard (more than one where a shard was resumed elsewhere). */
+    fprintf(e, "{\"shard_machines\": [");
+    for (int d = 0; d < dirs.n; d++) {
+        asb_strlist seen_here = {0};
+        fprintf(e, "%s\n  {\"folder\": ", d ? "," : "");
+        json_string(e, dirs.items[d]);
+        fprintf(e, ", \"machines\": [");
+        for (int r = 0; r < res[d].nrows; r++) {
+            const char *machine = row_machine(&res[d], r);
+            if (asb_strlist_has(&seen_here, machine)) continue;
+            fprintf(e, "%s", seen_here.n ? ", " : "");
+            json_string(e, machine);
+            asb_strlist_push(&seen_here, machine);
+        }
+        fprintf(e, "]}");
+        asb_strlist_free(&seen_here);
+    }
+    fprintf(e, "],\n\"mixed_machine_groups\": [");
+    for (int g = 0; g < mixed.n; g++) {
+        fprintf(e, "%s\n  {\"group\": ", g ? "," : "");
+        json_string(e, mixed.items[g]);
+        fprintf(e, ", \"machines\": ");
+        json_string(e, mixed_machines.items[g]);
+        fprintf(e, "}");
+    }
+    fprintf(e, "],\n\"merged_shards\": [\n");
     for (int d = 0; d < dirs.n; d++) {
         char *p = asb_xasprintf("%s/env.json", dirs.items[d]);
         char *text = asb_read_file(p, NULL);
