@@ -453,12 +453,24 @@ static int baseline_cell(runner *r, int i) {
     return -1;
 }
 
+/* The relative half-widths of the 95% intervals of the median of v and of
+ * the ratio v / base (NaN without a base or with too few values). */
+static void interval_widths(double *v, int n, double *base, int nb, double *median_w, double *ratio_w) {
+    *median_w = *ratio_w = NAN;
+    if (n < 1) return;
+    double med = asb_median(v, n);
+    *median_w = asb_rel_half_width(asb_median_ci(v, n, 0.05), med);
+    if (base && nb > 0)
+        *ratio_w = asb_rel_half_width(asb_ratio_ci(base, nb, v, n, 0.05), med / asb_median(base, nb));
+}
+
 /* Phase 3: adaptive repetitions; writes DIR/convergence.csv. */
 static void converge(runner *r, double deadline) {
     asb_matrix *m = r->m;
     bool *open = calloc((size_t)m->ncells, sizeof *open), *converged = calloc((size_t)m->ncells, sizeof *converged);
-    double *width = calloc((size_t)m->ncells, sizeof *width);
-    if (!open || !converged || !width) asb_die("out of memory");
+    double *width = calloc((size_t)m->ncells, sizeof *width), *med_w = calloc((size_t)m->ncells, sizeof *med_w),
+           *ratio_w = calloc((size_t)m->ncells, sizeof *ratio_w);
+    if (!open || !converged || !width || !med_w || !ratio_w) asb_die("out of memory");
     for (;;) {
         int *n;
         double **v = cell_values(r, &n);
@@ -471,6 +483,7 @@ static void converge(runner *r, double deadline) {
                                          &width[i]);
             open[i] = n[i] > 0 && !converged[i] && reps_done(r, i) < r->max_reps;
             left += open[i];
+            interval_widths(v[i], n[i], has_base ? v[b] : NULL, has_base ? n[b] : 0, &med_w[i], &ratio_w[i]);
         }
         for (int i = 0; i < m->ncells; i++) free(v[i]);
         free(v);
@@ -484,7 +497,7 @@ static void converge(runner *r, double deadline) {
     char *path = asb_xasprintf("%s/convergence.csv", r->dir);
     FILE *f = fopen(path, "w");
     if (!f) asb_die("cannot write %s: %s", path, strerror(errno));
-    fputs("backend,scheduler,workload,params,threads,reps,half_width,converged\n", f);
+    fputs("backend,scheduler,workload,params,threads,reps,median_half_width,ratio_half_width,converged\n", f);
     int unconverged = 0;
     for (int i = 0; i < m->ncells; i++) {
         if (!asb_matrix_in_shard(m, i)) continue;
@@ -494,8 +507,11 @@ static void converge(runner *r, double deadline) {
         const char *fields[] = {c->alloc.name, c->sched ? c->sched : "NA", c->workload->name, c->params};
         for (int k = 0; k < 4; k++) asb_csv_field(f, fields[k], false);
         fprintf(f, "%d,%d,", c->threads, reps_done(r, i));
-        if (isfinite(width[i])) fprintf(f, "%.5f,%s\n", width[i], ok ? "yes" : "no");
-        else fprintf(f, "NA,%s\n", ok ? "yes" : "no");
+        const double widths[] = {med_w[i], ratio_w[i]};
+        for (int k = 0; k < 2; k++)
+            if (isfinite(widths[k])) fprintf(f, "%.5f,", widths[k]);
+            else fputs("NA,", f);
+        fprintf(f, "%s\n", ok ? "yes" : "no");
     }
     fclose(f);
     fprintf(stderr, "asbench: %d cells did not reach +-%.3g%% (widths in %s)\n", unconverged, 100 * m->target_ci, path);
@@ -503,6 +519,8 @@ static void converge(runner *r, double deadline) {
     free(open);
     free(converged);
     free(width);
+    free(med_w);
+    free(ratio_w);
 }
 
 static void dry_run(const asb_matrix *m) {
