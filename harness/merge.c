@@ -2,8 +2,9 @@
  * merge.c — `asbench merge OUT DIR…`: join the results folders of the
  * shards of one matrix (asbench run --shard i/n) into one folder, as if the
  * matrix had run in one go: results.csv (rows of every shard), timeline/,
- * matrix.txt (without the shard setting, so OUT can be resumed), env.json
- * (each shard's environment), summary.csv and the charts.
+ * matrix.txt (without the shard setting, so OUT can be resumed),
+ * calibration.txt and convergence.csv (each shard's groups), env.json (each
+ * shard's environment and machines), summary.csv and the charts.
  *
  * The shards must come from the same matrix (their matrix.txt files agree
  * once the shard setting is taken out) and no (cell, repetition) pair may
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "asbench.h"
+#include "measure.h"
 
 /* matrix.txt without any shard=I/N word (and without a `set` left empty). */
 static char *strip_shard(const char *text) {
@@ -142,6 +144,26 @@ static void mark_mixed_rows(asb_results *r, const asb_strlist *groups, const asb
     }
 }
 
+/* OUT/NAME: the NAME files of the shards one after another, a CSV header
+ * (the first line) once; nothing when no shard has one. */
+static void join_files(const asb_strlist *dirs, const char *name, bool csv_header, const char *out) {
+    FILE *f = NULL;
+    char *path = asb_xasprintf("%s/%s", out, name);
+    for (int d = 0; d < dirs->n; d++) {
+        char *from = asb_xasprintf("%s/%s", dirs->items[d], name);
+        char *text = asb_read_file(from, NULL);
+        free(from);
+        if (!text) continue;
+        const char *body = text;
+        if (f && csv_header) body = strchr(text, '\n') ? strchr(text, '\n') + 1 : "";
+        if (!f && !(f = fopen(path, "w"))) asb_die("merge: cannot write %s: %s", path, strerror(errno));
+        fputs(body, f);
+        free(text);
+    }
+    if (f && fclose(f) != 0) asb_die("merge: cannot write %s: %s", path, strerror(errno));
+    free(path);
+}
+
 static void copy_file(const char *from, const char *to) {
     size_t len;
     char *data = asb_read_file(from, &len);
@@ -250,6 +272,9 @@ int asb_cmd_merge(int argc, char **argv) {
     char *mpath = asb_xasprintf("%s/matrix.txt", out);
     FILE *m = fopen(mpath, "w");
     if (!m || fputs(matrix, m) < 0 || fclose(m) != 0) asb_die("merge: cannot write %s", mpath);
+    /* Each group was calibrated (and converged) in its one shard. */
+    join_files(&dirs, "calibration.txt", false, out);
+    join_files(&dirs, "convergence.csv", true, out);
     char *epath = asb_xasprintf("%s/env.json", out);
     FILE *e = fopen(epath, "w");
     if (!e) asb_die("merge: cannot write %s", epath);
@@ -293,6 +318,7 @@ int asb_cmd_merge(int argc, char **argv) {
     asb_matrix mx;
     asb_matrix_init(&mx);
     if (asb_matrix_parse(&mx, mpath, matrix, &err) == 0) {
+        free(asb_rundir_apply_calibration(out, out, &mx)); /* the rows hold the calibrated work */
         if (mx.reps == 0) mx.reps = mx.quick ? 3 : 5;
         int missing = 0;
         for (int c = 0; c < mx.ncells; c++)
