@@ -159,8 +159,15 @@ typedef struct asb_results {
 int asb_results_load(const char *path, asb_results *r, char **err);
 /* Load DIR/results.csv; returns 0, or -1 after printing why on stderr. */
 int asb_results_load_dir(const char *dir, asb_results *r);
+/* Index of a column by name, or -1. */
+int asb_results_column(const asb_results *r, const char *col);
 /* Field of row by column name ("NA" if the column is absent). */
 const char *asb_results_get(const asb_results *r, int row, const char *col);
+/* A figure of a row by name: a column, or a key of the `extra` column in
+ * full (native.span_utilisation) or, when only one key has that name,
+ * without its prefix.  1 with *out, 0 if the row has none (or NA), -1 if
+ * the short name is ambiguous. */
+int asb_results_value(const asb_results *r, int row, const char *name, double *out);
 char *asb_results_row_key(const asb_results *r, int row);
 /* Numeric field or NaN (NA, empty, text). */
 double asb_results_num(const asb_results *r, int row, const char *col);

@@ -1,8 +1,8 @@
 /*
  * results.c — a results CSV (csv.c's schema) read into memory for the
- * commands that work on results folders: summary, plot, compare, merge and
- * run --resume.  Rows are checked against the header so that a damaged file
- * is reported with its line, not half-read.
+ * commands that work on results folders: summary, plot, compare, merge,
+ * reproduce and run --resume.  Rows are checked against the header so that
+ * a damaged file is reported with its line, not half-read.
  */
 #include <errno.h>
 #include <math.h>
@@ -63,10 +63,54 @@ int asb_results_load(const char *path, asb_results *r, char **err) {
     return 0;
 }
 
-const char *asb_results_get(const asb_results *r, int row, const char *col) {
+int asb_results_column(const asb_results *r, const char *col) {
     for (int j = 0; j < r->ncols; j++)
-        if (!strcmp(r->header[j], col)) return r->rows[row][j];
-    return "NA";
+        if (!strcmp(r->header[j], col)) return j;
+    return -1;
+}
+
+const char *asb_results_get(const asb_results *r, int row, const char *col) {
+    int j = asb_results_column(r, col);
+    return j >= 0 ? r->rows[row][j] : "NA";
+}
+
+/* The value of key in an `extra` cell ("k=v;k=v"): the key in full
+ * (native.span_utilisation) or, when only one key has that name, without
+ * its prefix (span_utilisation).  1 with the text in buf, 0 if absent, -1
+ * if the short name is ambiguous. */
+static int extra_value(const char *extra, const char *key, char *buf, size_t len) {
+    size_t klen_want = strlen(key);
+    int short_matches = 0;
+    for (const char *p = extra; p && *p;) {
+        const char *semi = strchr(p, ';');
+        size_t item = semi ? (size_t)(semi - p) : strlen(p);
+        const char *eq = memchr(p, '=', item);
+        if (eq) {
+            size_t klen = (size_t)(eq - p), vlen = item - klen - 1;
+            const char *dot = memchr(p, '.', klen);
+            bool exact = klen == klen_want && !strncmp(p, key, klen);
+            bool by_short = dot && (size_t)(eq - dot - 1) == klen_want && !strncmp(dot + 1, key, klen_want);
+            if (exact || by_short) {
+                snprintf(buf, len, "%.*s", (int)vlen, eq + 1);
+                if (exact) return 1;
+                short_matches++;
+            }
+        }
+        p = semi ? semi + 1 : NULL;
+    }
+    return short_matches > 1 ? -1 : short_matches;
+}
+
+int asb_results_value(const asb_results *r, int row, const char *name, double *out) {
+    char text[64] = "";
+    int col = asb_results_column(r, name);
+    if (col >= 0) snprintf(text, sizeof text, "%s", r->rows[row][col]);
+    else if ((col = asb_results_column(r, "extra")) >= 0 && extra_value(r->rows[row][col], name, text, sizeof text) < 0)
+        return -1;
+    if (!text[0] || !strcmp(text, "NA")) return 0;
+    char *end;
+    *out = strtod(text, &end);
+    return end != text && !*end;
 }
 
 char *asb_results_row_key(const asb_results *r, int row) {

@@ -29,6 +29,14 @@ expect_usage "unknown option" "unknown option --fast" "$asbench" reproduce mcach
 expect_usage "no recipe named" "give a recipe name" "$asbench" reproduce
 expect_usage "-o without a folder" "option -o needs a value" "$asbench" reproduce mcache -o
 expect_usage "missing recipe file" "cannot read recipe" "$asbench" reproduce "$out/none.recipe"
+expect_usage "--max-rounds 0" "--max-rounds 0: need an integer in 1..100" "$asbench" reproduce mcache --max-rounds 0
+expect_usage "--min-rounds above --max-rounds" "--min-rounds 3 is more than --max-rounds 2" \
+    "$asbench" reproduce mcache --min-rounds 3 --max-rounds 2
+expect_usage "--check without --docs-table" "--check, --from and --doc go with --docs-table" \
+    "$asbench" reproduce mcache --check
+expect_usage "--docs-table with a recipe" "--docs-table runs no recipe" "$asbench" reproduce mcache --docs-table
+expect_usage "--docs-table on a missing document" "cannot read $out/none.md" \
+    "$asbench" reproduce --docs-table --doc "$out/none.md"
 for f in "$here"/bad/*.recipe; do
     line=$(head -n 1 "$f")
     want=${line#\# expect }

@@ -38,7 +38,12 @@ check "reference over several cells refused" grep -q '^| mixed-cells | .* | \*\*
 check "filter picks one cell" verdict filtered-cell 1 holds
 check "machine stated" grep -q '^- Machine: .*online cores' "$report"
 check "command stated" grep -q '^- Command: `asbench reproduce .*churn-demo.recipe --quick' "$report"
-check "per-variant results" test "$(grep -c ',ok,' "$out/demo/small/results.csv")" = 2
+check "lower bound: 1.008 is a tie, not 'more than 2x / 2'" verdict lower-bound-tie 1.008 "does not hold"
+check "lower bound: 1.1 is beyond the tie band" verdict lower-bound-beyond-tie 1.1 holds
+check "upper bound: 0.99 is a tie, not 'at most 0.5 x 2'" verdict upper-bound-tie 0.99 "does not hold"
+check "per-variant results (one round: quick is decided in one)" test "$(grep -c ',ok,' "$out/demo/small/round-1/results.csv")" = 2
+check "no second round of decided checks" test ! -e "$out/demo/small/round-2"
+check "verdicts.csv has one row per check" test "$(($(wc -l <"$out/demo/verdicts.csv") - 1))" = "$(grep -c '^check ' "$here/recipes/churn-demo.recipe")"
 check "medians listed" grep -q '^| `small.allocs_per_op` | 1 | 2 |' "$report"
 if command -v gnuplot >/dev/null; then
     check "ratio chart drawn" test -s "$out/demo/ratios.png"
@@ -47,7 +52,19 @@ else
 fi
 # A second run into the same folder replaces, not appends to, the results.
 "$asbench" reproduce "$here/recipes/churn-demo.recipe" --quick -o "$out/demo" 2>/dev/null
-check "rerun replaces results" test "$(grep -c ',ok,' "$out/demo/small/results.csv")" = 2
+check "rerun replaces results" test "$(grep -c ',ok,' "$out/demo/small/round-1/results.csv")" = 2
+# Stable verdicts: `straddles` (repetition numbers 1 and 2 against the
+# threshold 1.5) is undecided in every round, so its variant runs all three
+# rounds and the verdict is `unstable` with each round's value; `far` is
+# decided after the minimum (two rounds here) and its variant stops there.
+"$asbench" reproduce "$here/recipes/stability.recipe" --min-rounds 2 --max-rounds 3 -o "$out/stab" 2>/dev/null
+report="$out/stab/report.md"
+check "straddling check is unstable, values of the 3 rounds listed" \
+    grep -q '^| straddles | .* | 1.5 \[1, 2\] | 1.5, 1.5, 1.5 | \*\*unstable\*\* | the values seen (1 … 2' "$report"
+check "clear check is stable after the minimum rounds" grep -q '^| far | .* | 1.5, 1.5 | \*\*holds\*\* | measured < 10 |$' "$report"
+check "undecided check's variant ran 3 rounds" grep -q '^| edge | .* | 3 rounds, 6 runs |$' "$report"
+check "decided check's variant stopped after 2" grep -q '^| clear | .* | 2 rounds, 4 runs |$' "$report"
+check "verdicts.csv says unstable with the rounds" grep -q '^stability,standard,.*,straddles,—,1.5,1,2,"1.5, 1.5, 1.5",unstable,' "$out/stab/verdicts.csv"
 # Environment: the caller's GOSTYLEDEBUG=mcache=0 must not reach the plain
 # variant, the recipe's must reach the ablated one.  Without gostyle in the
 # build both checks must say what is missing instead.
