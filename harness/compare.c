@@ -104,7 +104,10 @@ static void geomean_line(const pair *pairs, int n, const char *kind, const char 
 
 static bool of_backend(const pair *p, const char *name) { return !strcmp(p->new->backend, name); }
 static bool of_scheduler(const pair *p, const char *name) { return !strcmp(p->new->sched, name); }
-static bool of_any(const pair *p, const char *name) { return (void)p, (void)name, true; }
+static bool of_any(const pair *p, const char *name) {
+    (void)p, (void)name;
+    return true;
+}
 
 static void print_geomeans(const pair *pairs, int n, const char *metric, double alpha) {
     asb_strlist backends = {0}, scheds = {0};

@@ -273,27 +273,32 @@ static double *copy_of(const double *v, int n) {
     return c;
 }
 
-bool asb_converged(const double *cell, int n, const double *base, int nb, double target, double alpha,
-                   double *width) {
-    *width = NAN;
+bool asb_interval_widths(const double *cell, int n, const double *base, int nb, double alpha, double *median_width,
+                         double *ratio_width) {
+    *median_width = *ratio_width = NAN;
     if (n <= 0 || (base && nb <= 0)) return false;
     double *c = copy_of(cell, n);
     double median = asb_median(c, n); /* sorts the copy */
     asb_interval ci = asb_median_ci(c, n, alpha);
-    double w = asb_rel_half_width(ci, median);
+    *median_width = asb_rel_half_width(ci, median);
     bool covered = ci.coverage >= 1 - alpha;
     if (base) {
         double *b = copy_of(base, nb);
-        double ratio = median / asb_median(b, nb);
         asb_interval rci = asb_ratio_ci(b, nb, c, n, alpha);
-        double rw = asb_rel_half_width(rci, ratio);
-        w = isnan(w) || isnan(rw) ? NAN : fmax(w, rw);
+        *ratio_width = asb_rel_half_width(rci, median / asb_median(b, nb));
         covered = covered && rci.coverage >= 1 - alpha;
         free(b);
     }
     free(c);
-    *width = w;
-    return covered && w <= target;
+    return covered;
+}
+
+bool asb_converged(const double *cell, int n, const double *base, int nb, double target, double alpha,
+                   double *width) {
+    double median_width, ratio_width;
+    bool covered = asb_interval_widths(cell, n, base, nb, alpha, &median_width, &ratio_width);
+    *width = !base ? median_width : isnan(median_width) || isnan(ratio_width) ? NAN : fmax(median_width, ratio_width);
+    return covered && *width <= target;
 }
 
 bool asb_bimodal(const double *sorted, int n, double *lo, double *hi) {

@@ -74,6 +74,14 @@ double asb_geomean(const double *ratios, int n, double alpha, asb_interval *ci);
 /* (hi - lo) / (2·center): an interval's relative half-width. */
 double asb_rel_half_width(asb_interval ci, double center);
 
+/* The relative half-widths of the 1-alpha interval of the median of cell
+ * (n values) and, when base is given (nb values), of the interval of the
+ * ratio cell/base (NaN without base, with no values or a median ≤ 0).
+ * Returns whether both intervals really reach 1-alpha coverage.  The
+ * arrays are not modified. */
+bool asb_interval_widths(const double *cell, int n, const double *base, int nb, double alpha, double *median_width,
+                         double *ratio_width);
+
 /* The stopping rule of adaptive repetitions: true when the 1-alpha interval
  * of the median of cell (n values) and, when base is given (nb values of
  * the group's baseline cell; NULL for the baseline itself), the interval of

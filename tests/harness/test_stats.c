@@ -142,6 +142,15 @@ int main(void) {
     check("5 tight values: the median's interval covers < 95%, not converged",
           !asb_converged(tight, 5, NULL, 0, 0.02, 0.05, &w) && w < 0.02);
     check("the arrays are left unsorted", wide[0] == 80 && tight[0] == 100 - 0.45);
+    double mw, rw;
+    double rev10[10];
+    for (int i = 0; i < 10; i++) rev10[i] = 10 - i;
+    check("1..10: intervals reach 95%", asb_interval_widths(rev10, 10, NULL, 0, 0.05, &mw, &rw));
+    check_near("1..10: median 5.5, interval [2, 9], half-width 3.5/5.5", mw, 3.5 / 5.5, 1e-12);
+    check("no base: no ratio width", isnan(rw));
+    check("5 vs 5 ratio interval covers 1 - 8/252, median's 93.8%: not covered",
+          !asb_interval_widths(ry, 5, rx, 5, 0.05, &mw, &rw));
+    check_near("ratio 24/12 with interval [22/14, 28/11]: half-width", rw, (28.0 / 11 - 22.0 / 14) / 4, 1e-12);
     /* More repetitions narrow the interval: a reproducible normal sample
      * (sd 5%, Box–Muller on a 64-bit LCG). */
     double noisy[80];
