@@ -113,8 +113,10 @@ void asb_timer_start(asb_ctx *ctx) {
 
 void asb_timer_stop(asb_ctx *ctx) { region_close(ctx, true); }
 
-void asb_thread_cpu_end(asb_ctx *ctx, uint64_t begin) {
-    atomic_fetch_add_explicit(&ctx->thread_cpu_ns, asb_thread_cpu_begin() - begin, memory_order_relaxed);
+/* A thread's CPU clock starts with the thread: one reading at its end, and
+ * nothing added before the workload's code runs. */
+void asb_thread_cpu_done(asb_ctx *ctx) {
+    atomic_fetch_add_explicit(&ctx->thread_cpu_ns, clock_ns(CLOCK_THREAD_CPUTIME_ID), memory_order_relaxed);
 }
 
 void asb_count(asb_ctx *ctx, uint64_t ops, uint64_t allocs, uint64_t bytes) {

@@ -32,7 +32,7 @@ struct asb_ctx {
     uint64_t main_cpu_start_ns, main_cpu_ns; /* the worker's main thread */
     clockid_t main_cpu_clock;
     bool whole_run_open;
-    _Atomic uint64_t thread_cpu_ns;          /* asb_thread_cpu_end's sum */
+    _Atomic uint64_t thread_cpu_ns;          /* asb_thread_cpu_done's sum */
     asb_worker_counters counters;            /* --counters */
     _Atomic uint64_t ops, allocs, bytes;
 

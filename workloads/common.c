@@ -1,6 +1,5 @@
 /* common.c — helpers shared by all workloads: the random number generator
- * (xoshiro256**, seeded through splitmix64), the monotonic and thread CPU
- * clocks, and RSS. */
+ * (xoshiro256**, seeded through splitmix64), the monotonic clock and RSS. */
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,11 +48,5 @@ long asb_rss_kb(int pid) {
 uint64_t asb_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t asb_thread_cpu_begin(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

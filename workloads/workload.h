@@ -83,13 +83,12 @@ uint64_t asb_now_ns(void); /* CLOCK_MONOTONIC */
 /* CPU time of the workload's own threads, reported as thread_cpu_ns beside
  * the process's cpu_ns: unlike the process's, it leaves out the allocator's
  * and runtime's background threads.  A thread the workload starts calls
- * asb_thread_cpu_begin() first and asb_thread_cpu_end(ctx, begin) last
- * (awl_run_threads does it for every thread it runs); the worker adds its
- * main thread's CPU over the timed region.  Allocator and trace workloads
- * must measure every thread they start, as the sum is only reported for
- * them.  Thread-safe. */
-uint64_t asb_thread_cpu_begin(void); /* CLOCK_THREAD_CPUTIME_ID of the caller */
-void asb_thread_cpu_end(asb_ctx *ctx, uint64_t begin);
+ * asb_thread_cpu_done(ctx) last, which adds the thread's CPU time since it
+ * started (CLOCK_THREAD_CPUTIME_ID; awl_run_threads does it for every thread
+ * it runs); the worker adds its main thread's CPU over the timed region.
+ * Allocator and trace workloads must measure every thread they start, as
+ * the sum is only reported for them.  Thread-safe. */
+void asb_thread_cpu_done(asb_ctx *ctx);
 /* Resident set size of process pid (0: this process) in KiB, from
  * /proc/PID/statm; -1 when it cannot be read (the process is gone). */
 long asb_rss_kb(int pid);

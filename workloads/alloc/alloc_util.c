@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +44,6 @@ int awl_block_free(asb_ctx *ctx, awl_block *b, const char *workload, int thread,
 
 /* A thread of awl_run_threads: its body, measured for thread_cpu_ns. */
 typedef struct run_thread {
-    pthread_t tid;
     asb_ctx *ctx;
     void *(*fn)(void *);
     void *arg;
@@ -51,26 +51,36 @@ typedef struct run_thread {
 
 static void *run_thread_main(void *p) {
     run_thread *t = p;
-    uint64_t cpu = asb_thread_cpu_begin();
     t->fn(t->arg);
-    asb_thread_cpu_end(t->ctx, cpu);
+    asb_thread_cpu_done(t->ctx);
     return NULL;
 }
 
+/* The threads' records (what each calls) are mapped, not malloc'd: a broken
+ * allocator under test (tests/workloads/faulty_overlap.c) may hand out a
+ * block twice, and must make the workload fail its own checks, not make a
+ * thread call through an overwritten pointer.  The malloc'd thread ids keep
+ * the workload's sequence of allocations what it always was. */
 int awl_run_threads(asb_ctx *ctx, const char *workload, int n, void *(*fn)(void *), void *args, size_t stride) {
-    run_thread *threads = malloc((size_t)n * sizeof *threads);
-    if (!threads) return asb_fail(ctx, ASB_ERROR, "%s: out of memory for %d threads", workload, n);
+    pthread_t *tids = malloc((size_t)n * sizeof *tids);
+    size_t bytes = (size_t)n * sizeof(run_thread);
+    run_thread *threads = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!tids || threads == MAP_FAILED) {
+        free(tids);
+        if (threads != MAP_FAILED) munmap(threads, bytes);
+        return asb_fail(ctx, ASB_ERROR, "%s: out of memory for %d threads", workload, n);
+    }
     int started = 0, status = ASB_OK;
     for (; started < n; started++) {
-        run_thread *t = &threads[started];
-        *t = (run_thread){.ctx = ctx, .fn = fn, .arg = (char *)args + (size_t)started * stride};
-        if (pthread_create(&t->tid, NULL, run_thread_main, t) != 0) {
+        threads[started] = (run_thread){.ctx = ctx, .fn = fn, .arg = (char *)args + (size_t)started * stride};
+        if (pthread_create(&tids[started], NULL, run_thread_main, &threads[started]) != 0) {
             status = asb_fail(ctx, ASB_ERROR, "%s: pthread_create failed for thread %d", workload, started);
             break;
         }
     }
-    for (int i = 0; i < started; i++) pthread_join(threads[i].tid, NULL);
-    free(threads);
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    free(tids);
+    munmap(threads, bytes);
     return status;
 }
 

@@ -74,10 +74,9 @@ typedef struct gt_clock {
 
 static void *gt_clock_main(void *arg) {
     gt_clock *c = arg;
-    uint64_t cpu = asb_thread_cpu_begin();
     awl_sleep(asb_param_f(c->ctx, "time"));
     atomic_store(c->stop, true);
-    asb_thread_cpu_end(c->ctx, cpu);
+    asb_thread_cpu_done(c->ctx);
     asb_timer_stop(c->ctx);
     return NULL;
 }

@@ -55,7 +55,6 @@ static int larson_replace(larson_chain *c, size_t k) {
 
 static void *larson_worker(void *arg) {
     larson_chain *c = arg;
-    uint64_t cpu = asb_thread_cpu_begin();
     c->generation++;
     for (uint64_t step = 0; step < c->steps_per_thread; step++) {
         if (atomic_load_explicit(c->stop, memory_order_relaxed)) goto chain_done;
@@ -70,7 +69,7 @@ static void *larson_worker(void *arg) {
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&next, &attr, larson_worker, c) == 0) {
         pthread_attr_destroy(&attr);
-        asb_thread_cpu_end(c->ctx, cpu);
+        asb_thread_cpu_done(c->ctx);
         return NULL;
     }
     pthread_attr_destroy(&attr);
@@ -78,7 +77,7 @@ static void *larson_worker(void *arg) {
 chain_done:
     /* Before the chain's end is signalled, so the main thread's timer stop
      * sees this thread's CPU time. */
-    asb_thread_cpu_end(c->ctx, cpu);
+    asb_thread_cpu_done(c->ctx);
     atomic_fetch_sub_explicit(c->live_chains, 1, memory_order_release);
     return NULL;
 }

@@ -197,7 +197,7 @@ static void *replay_thread_main(void *arg) {
     replay_thread *t = arg;
     replay *rp = t->rp;
     const trace_thread *th = &rp->tr->threads[t->index];
-    uint64_t allocs = 0, bytes = 0, i = 0, cpu = asb_thread_cpu_begin();
+    uint64_t allocs = 0, bytes = 0, i = 0;
     t->status = ASB_OK;
     for (; i < th->nops; i++) {
         const trace_op *op = &th->ops[i];
@@ -211,7 +211,7 @@ static void *replay_thread_main(void *arg) {
         }
     }
     asb_count(rp->ctx, i, allocs, bytes);
-    asb_thread_cpu_end(rp->ctx, cpu);
+    asb_thread_cpu_done(rp->ctx);
     return NULL;
 }
 
