@@ -22,7 +22,7 @@ field() { c=$(col "$1" "$2"); tail -n +2 "$1" | cut -d, -f"$c"; }
 
 # 20 ms of work, at least 0.1 s wanted: 0.1 x 1.05 / 0.02 x 20 = 105 ms,
 # rounded up to the next step, 150 ms; both backends of the group get it.
-expect 0 "calibrated run" "$A" run --alloc glibc,mimalloc --workload sleep --param ms=20 --min-time 0.1 \
+expect 0 "calibrated run" "$A" run --alloc "glibc,twin=glibc[ASB_TWIN=1]" --workload sleep --param ms=20 --min-time 0.1 \
     --reps 2 --no-plot -o "$T/c"
 [ "$(cat "$T/c/calibration.txt")" = "sleep|ms=20|1 ms=150" ] || fail "calibration.txt: $(cat "$T/c/calibration.txt")"
 pass "the group's work is scaled to the next step above min-time and recorded"
@@ -43,7 +43,7 @@ expect 0 "long enough already" "$A" run --alloc glibc --workload sleep --param m
 pass "a group above min-time keeps its work"
 
 # A later run takes the calibrated work instead of calibrating again.
-expect 0 "--calibration-from" "$A" run --alloc glibc,mimalloc --workload sleep --param ms=20 --min-time 0.1 \
+expect 0 "--calibration-from" "$A" run --alloc "glibc,twin=glibc[ASB_TWIN=1]" --workload sleep --param ms=20 --min-time 0.1 \
     --reps 1 --no-plot --calibration-from "$T/c" -o "$T/c2"
 grep -q calibration "$T/err.txt" && fail "--calibration-from calibrated again"
 [ "$(field "$T/c2/results.csv" params | sort -u)" = "ms=150" ] || fail "params of the second run"
@@ -68,7 +68,7 @@ pass "a workload without work_param keeps its parameters"
 
 # Adaptive repetitions: an unreachable target stops at --max-reps and says so;
 # a loose one stops at the first round whose interval is valid (n >= 6).
-expect 0 "unreachable --target-ci" "$A" run --alloc glibc,mimalloc --workload sleep --param ms=1 \
+expect 0 "unreachable --target-ci" "$A" run --alloc "glibc,twin=glibc[ASB_TWIN=1]" --workload sleep --param ms=1 \
     --reps 3 --target-ci 0.0001% --max-reps 6 --no-warmup --no-plot -o "$T/a"
 [ "$(tail -n +2 "$T/a/results.csv" | wc -l)" -eq 12 ] || fail "expected 2 cells x 6 reps"
 pass "repetitions stop at --max-reps"
