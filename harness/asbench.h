@@ -124,6 +124,11 @@ typedef struct asb_matrix {
     bool quick;          /* default preset of run lines */
     bool warmup;
     double timeout_s;
+    double min_time_s;   /* calibrate each cell's work so a repetition's timed region lasts this long; 0 = off */
+    double target_ci;    /* add repetitions until the 95% CI half-widths are within this fraction; 0 = off */
+    int max_reps;        /* cap on repetitions with target_ci (default 30) */
+    double budget_s;     /* cap on the whole run's seconds with target_ci; 0 = none */
+    char *counters;      /* NULL, "cachegrind" or "perf": deterministic/hardware counts of each cell */
     int sample_ms;
     char *pin;           /* CPU list for sched_setaffinity, or NULL */
     bool futex_counts;   /* count futex calls with strace (perturbs the run) */
@@ -145,6 +150,8 @@ char *asb_cell_key(const char *backend, const char *sched, const char *workload,
  * scheduler of a group runs in one shard, on one machine, with the same
  * calibrated work. */
 char *asb_cell_group_key(const asb_cell *c);
+/* Set parameter key of the cell to value (params and key follow). */
+void asb_cell_set_param(asb_cell *c, const char *key, const char *value);
 /* Whether cell i belongs to the matrix's shard. */
 bool asb_matrix_in_shard(const asb_matrix *m, int i);
 
@@ -247,6 +254,7 @@ int asb_cmd_list(int argc, char **argv);
 int asb_cmd_plot(int argc, char **argv);
 int asb_cmd_reproduce(int argc, char **argv); /* reproduce.c */
 int asb_cmd_stress(int argc, char **argv);    /* stress.c */
+int asb_cmd_security(int argc, char **argv);  /* security.c */
 int asb_cmd_record(int argc, char **argv);    /* record.c */
 int asb_cmd_trace(int argc, char **argv);     /* trace_cmd.c */
 int asb_cmd_summary(int argc, char **argv);

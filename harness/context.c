@@ -65,6 +65,13 @@ double asb_param_f(asb_ctx *ctx, const char *name) {
 }
 
 const char *asb_param_s(asb_ctx *ctx, const char *name) { return param_value(ctx, name); }
+
+bool asb_param_given(asb_ctx *ctx, const char *name) {
+    int i = asb_param_index(ctx->workload, name);
+    return i >= 0 && ctx->given[i];
+}
+
+const char *asb_known_deviations_leave_out(asb_ctx *ctx) { return ctx->leaves_out ? ctx->leaves_out : ""; }
 int asb_threads(asb_ctx *ctx) { return ctx->threads; }
 uint64_t asb_seed(asb_ctx *ctx) { return ctx->seed; }
 bool asb_quick(asb_ctx *ctx) { return ctx->quick; }

@@ -23,6 +23,8 @@ struct asb_ctx {
     bool quick;
     const asb_sched *sched;
     const char *sched_options;
+    bool given[MAX_PARAMS];         /* the value came from --param, not the preset */
+    const char *leaves_out;         /* what the backend's known deviations leave out of stress tests */
 
     /* The timed region: wall, process CPU and main-thread CPU time, summed
      * over asb_timer_start/stop pairs, or over the whole of run() when the

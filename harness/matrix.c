@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,16 @@ static int parse_bool(parse_state *ps, const char *key, const char *v, bool *out
     return 0;
 }
 
+/* Seconds > 0 (or ≥ 0 where zero means off). */
+static int parse_seconds(parse_state *ps, const char *key, const char *v, bool zero_ok, double *out) {
+    char *end;
+    double t = strtod(v, &end);
+    if (end == v || *end || !(zero_ok ? t >= 0 : t > 0) || !isfinite(t))
+        return fail(ps, "%s=%s: need seconds %s 0", key, v, zero_ok ? ">=" : ">");
+    *out = t;
+    return 0;
+}
+
 static int parse_preset(parse_state *ps, const char *v, bool *quick) {
     if (strcmp(v, "quick") && strcmp(v, "standard"))
         return fail(ps, "preset=%s: valid presets are quick, standard", v);
@@ -238,11 +249,23 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
     if (!strcmp(key, "warmup")) return parse_bool(ps, key, v, &m->warmup);
     if (!strcmp(key, "futex-counts")) return parse_bool(ps, key, v, &m->futex_counts);
     if (!strcmp(key, "sample-ms")) return parse_int(ps, key, v, 1, 60000, &m->sample_ms);
-    if (!strcmp(key, "timeout")) {
+    if (!strcmp(key, "timeout")) return parse_seconds(ps, key, v, false, &m->timeout_s);
+    if (!strcmp(key, "min-time")) return parse_seconds(ps, key, v, true, &m->min_time_s);
+    if (!strcmp(key, "budget")) return parse_seconds(ps, key, v, true, &m->budget_s);
+    if (!strcmp(key, "max-reps")) return parse_int(ps, key, v, 1, 1000, &m->max_reps);
+    if (!strcmp(key, "target-ci")) {
         char *end;
-        double t = strtod(v, &end);
-        if (end == v || *end || !(t > 0)) return fail(ps, "timeout=%s: need seconds > 0", v);
-        m->timeout_s = t;
+        double pct = strtod(v, &end);
+        if (end == v || (*end && strcmp(end, "%")) || !(pct >= 0 && pct < 100))
+            return fail(ps, "target-ci=%s: need a percentage such as 2%% (0 = off)", v);
+        m->target_ci = pct / 100;
+        return 0;
+    }
+    if (!strcmp(key, "counters")) {
+        if (strcmp(v, "none") && strcmp(v, "cachegrind") && strcmp(v, "perf"))
+            return fail(ps, "counters=%s: valid values are none, cachegrind, perf", v);
+        free(m->counters);
+        m->counters = strcmp(v, "none") ? asb_xstrdup(v) : NULL;
         return 0;
     }
     if (!strcmp(key, "pin")) {
@@ -265,8 +288,8 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
         m->shard_count = n;
         return 0;
     }
-    return fail(ps, "unknown setting '%s' (valid: reps, preset, warmup, timeout, sample-ms, pin, futex-counts, "
-                    "baseline, shard)", key);
+    return fail(ps, "unknown setting '%s' (valid: reps, preset, warmup, timeout, min-time, target-ci, max-reps, "
+                    "budget, counters, sample-ms, pin, futex-counts, baseline, shard)", key);
 }
 
 static bool workload_has_param(const asb_workload *w, const char *key) {
@@ -289,6 +312,26 @@ static char *effective_params(const asb_workload *w, bool quick, const asb_strli
         out = next;
     }
     return out;
+}
+
+void asb_cell_set_param(asb_cell *c, const char *key, const char *value) {
+    size_t klen = strlen(key);
+    for (int j = 0; j < c->overrides.n; j++)
+        if (!strncmp(c->overrides.items[j], key, klen) && c->overrides.items[j][klen] == '=') {
+            free(c->overrides.items[j]);
+            c->overrides.items[j] = asb_xasprintf("%s=%s", key, value);
+            goto rebuilt;
+        }
+    char *item = asb_xasprintf("%s=%s", key, value);
+    asb_strlist_push(&c->overrides, item);
+    free(item);
+rebuilt:
+    free(c->params);
+    c->params = effective_params(c->workload, c->quick, &c->overrides);
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", c->threads);
+    free(c->key);
+    c->key = asb_cell_key(c->alloc.name, c->sched, c->workload->name, c->params, threads);
 }
 
 /* What one `run` line names. */

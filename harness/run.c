@@ -453,17 +453,6 @@ static int baseline_cell(runner *r, int i) {
     return -1;
 }
 
-/* The relative half-widths of the 95% intervals of the median of v and of
- * the ratio v / base (NaN without a base or with too few values). */
-static void interval_widths(double *v, int n, double *base, int nb, double *median_w, double *ratio_w) {
-    *median_w = *ratio_w = NAN;
-    if (n < 1) return;
-    double med = asb_median(v, n);
-    *median_w = asb_rel_half_width(asb_median_ci(v, n, 0.05), med);
-    if (base && nb > 0)
-        *ratio_w = asb_rel_half_width(asb_ratio_ci(base, nb, v, n, 0.05), med / asb_median(base, nb));
-}
-
 /* Phase 3: adaptive repetitions; writes DIR/convergence.csv. */
 static void converge(runner *r, double deadline) {
     asb_matrix *m = r->m;
@@ -483,7 +472,7 @@ static void converge(runner *r, double deadline) {
                                          &width[i]);
             open[i] = n[i] > 0 && !converged[i] && reps_done(r, i) < r->max_reps;
             left += open[i];
-            interval_widths(v[i], n[i], has_base ? v[b] : NULL, has_base ? n[b] : 0, &med_w[i], &ratio_w[i]);
+            asb_interval_widths(v[i], n[i], has_base ? v[b] : NULL, has_base ? n[b] : 0, 0.05, &med_w[i], &ratio_w[i]);
         }
         for (int i = 0; i < m->ncells; i++) free(v[i]);
         free(v);
@@ -566,9 +555,12 @@ int asb_cmd_run(int argc, char **argv) {
     char *csv_path = asb_xasprintf("%s/results.csv", dir);
     if (resume) asb_rundir_drop_partial_row(csv_path);
     r.fd = asb_rundir_open_results(csv_path, resume);
+    asb_noise noise_before;
+    asb_env_noise_snapshot(&noise_before);
     if (!resume) {
         asb_rundir_write_matrix(dir, &m);
         asb_write_env(dir, argc, argv, &m);
+        asb_env_write_noise(dir, &noise_before, NULL);
     }
     if (calibration_from && access(calibration_from, R_OK) != 0)
         asb_die_usage("--calibration-from %s: %s", calibration_from, strerror(errno));
@@ -607,6 +599,11 @@ int asb_cmd_run(int argc, char **argv) {
             if (asb_matrix_in_shard(&m, i) && !done_of(&r, i)[rep]) run_repetition(&r, i, rep);
     if (m.target_ci > 0 && !interrupted) converge(&r, r.start + m.budget_s);
     close(r.fd);
+    if (!resume && !interrupted) {
+        asb_noise noise_after;
+        asb_env_noise_snapshot(&noise_after);
+        asb_env_write_noise(dir, &noise_before, &noise_after);
+    }
     if (interrupted) {
         fprintf(stderr, "asbench: interrupted; %s keeps every finished run (finish with: asbench run --resume %s)\n",
                 csv_path, dir);

@@ -145,14 +145,18 @@ static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
     else if (out.signal && crash_report(out.err_tail)) message = crash_report(out.err_tail);
     char *who = asb_alloc_choice_describe(alloc);
     bool passed = !strcmp(out.status, "ok");
+    const char *left_out = asb_outcome_value(&out, "known_deviations_leave_out");
+    char *note = left_out ? asb_xasprintf(" (left out: %s, known deviations of allocators/%s.c)", left_out, alloc->worker)
+                          : asb_xstrdup("");
     if (passed)
-        printf("stress: PASS %s (%d threads, %s s, seed %s): %s steps, %s forks, %s helper threads, no violation\n", who,
-               o->threads, o->seconds, o->seed, value_or(&out, "ops", ""), value_or(&out, "extra.forks", ""),
-               value_or(&out, "extra.helper_threads", ""));
+        printf("stress: PASS %s (%d threads, %s s, seed %s): %s steps, %s forks, %s helper threads, no violation%s\n",
+               who, o->threads, o->seconds, o->seed, value_or(&out, "ops", ""), value_or(&out, "extra.forks", ""),
+               value_or(&out, "extra.helper_threads", ""), note);
     else
         printf("stress: FAIL %s (%d threads, %s s, seed %s): %s%s%.*s\n", who, o->threads, o->seconds, o->seed,
                out.status, *message ? ": " : "", (int)strcspn(message, "\n"), message);
     fflush(stdout);
+    free(note);
     free(who);
     asb_outcome_free(&out);
     return passed;

@@ -131,6 +131,7 @@ int main(int argc, char **argv) {
         int idx = asb_param_index(w, key);
         if (idx < 0) asb_usage_exit("workload %s has no parameter '%s'", w->name, key);
         ctx.values[idx] = eq + 1;
+        ctx.given[idx] = true;
     }
 
     if (strcmp(w->kind, "sched") == 0) {
@@ -140,9 +141,16 @@ int main(int argc, char **argv) {
     }
 
     fprintf(ctx.out, "backend=%s\n", preloaded ? preloaded : asb_backend_linked.name);
-    if (!preloaded) {
+    char leaves_out[256] = "";
+    if (!preloaded) { /* a preloaded library is not the one allocators/NAME.c describes */
         const char *v = backend_version();
         fprintf(ctx.out, "backend_version=%s\n", v ? v : build_version(asb_backend_linked.name));
+        for (const asb_known_deviation *d = asb_backend_linked.known_deviations; d && d->reason; d++)
+            if (d->stress_leaves_out && !asb_list_has(leaves_out, d->stress_leaves_out))
+                snprintf(leaves_out + strlen(leaves_out), sizeof leaves_out - strlen(leaves_out), "%s%s",
+                         leaves_out[0] ? "," : "", d->stress_leaves_out);
+        ctx.leaves_out = leaves_out;
+        if (leaves_out[0]) fprintf(ctx.out, "known_deviations_leave_out=%s\n", leaves_out);
     }
 
     int status;

@@ -1,6 +1,7 @@
 /* common.c — helpers shared by all workloads: the random number generator
  * (xoshiro256**, seeded through splitmix64), the monotonic clock and RSS. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,4 +50,11 @@ uint64_t asb_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool asb_list_has(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+        if (strcspn(p, ",") == n && !strncmp(p, name, n)) return true;
+    return false;
 }

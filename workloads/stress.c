@@ -685,6 +685,16 @@ static int stress_run_workload(asb_ctx *ctx) {
     if (!parse_apis(&s, asb_param_s(ctx, "apis")))
         return asb_fail(ctx, ASB_USAGE, "stress: apis=%s: a comma-separated list of malloc, calloc, realloc, "
                         "posix_memalign, aligned_alloc, memalign, valloc, pvalloc", asb_param_s(ctx, "apis"));
+    /* The backend's declared known deviations leave their APIs and fork out,
+     * unless the user asked for them by name. */
+    const char *leaves_out = asb_known_deviations_leave_out(ctx);
+    if (!asb_param_given(ctx, "apis")) {
+        int kept = 0;
+        for (int i = 0; i < s.napis; i++)
+            if (!asb_list_has(leaves_out, api_names[s.apis[i]])) s.apis[kept++] = s.apis[i];
+        s.napis = kept;
+    }
+    if (!asb_param_given(ctx, "fork_every_ms") && asb_list_has(leaves_out, "fork")) fork_ms = 0;
     report_crashes();
     s.nslots = (size_t)slots;
     s.max_size = (size_t)max_size;

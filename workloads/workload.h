@@ -68,6 +68,13 @@ typedef struct asb_workload {
 int64_t asb_param_i(asb_ctx *ctx, const char *name);
 double asb_param_f(asb_ctx *ctx, const char *name);
 const char *asb_param_s(asb_ctx *ctx, const char *name);
+/* Whether the parameter was given (--param), rather than the preset's value. */
+bool asb_param_given(asb_ctx *ctx, const char *name);
+/* Whether name is an item of the comma-separated list. */
+bool asb_list_has(const char *list, const char *name);
+/* What the linked backend's declared known deviations (allocators/NAME.c)
+ * leave out of stress tests: "posix_memalign,aligned_alloc,fork", or "". */
+const char *asb_known_deviations_leave_out(asb_ctx *ctx);
 
 int asb_threads(asb_ctx *ctx);   /* --threads (≥ 1) */
 uint64_t asb_seed(asb_ctx *ctx); /* --seed, default 42 */
