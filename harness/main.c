@@ -20,6 +20,7 @@ static const command commands[] = {
     {"micro", asb_cmd_micro, "Google Benchmark allocator micro-benchmarks per backend, into a results folder"},
     {"reproduce", asb_cmd_reproduce, "re-run a published experiment: published vs measured, with a verdict"},
     {"stress", asb_cmd_stress, "randomized multi-threaded allocation torture with integrity checks, one verdict per backend"},
+    {"security", asb_cmd_security, "heap-misuse scenarios (double free, overflow, use after free …) per backend, a verdict each"},
     {"record", asb_cmd_record, "run a command under the allocation recorder, writing a trace"},
     {"trace", asb_cmd_trace, "dump a recorded allocation trace as text, or print its statistics"},
 };
@@ -27,7 +28,7 @@ static const command commands[] = {
 /* Commands whose workers inherit this environment: a misspelt GOSTYLEDEBUG
  * or GMPDEBUG in it is refused (exit 2) before anything runs. */
 static bool runs_workers(const char *name) {
-    static const char *const names[] = {"run", "stress", "micro", "reproduce"};
+    static const char *const names[] = {"run", "stress", "micro", "reproduce", "security"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(name, names[i])) return true;
     return false;
