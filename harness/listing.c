@@ -1,7 +1,9 @@
 /* listing.c — `asbench list`: allocator backends (found or missing, and
  * why), schedulers, and every workload with its parameters and what it
  * stresses. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asbench.h"
 
@@ -17,8 +19,15 @@ static void list_backends(void) {
             printf("  %-10s MISSING: not found at build time (install Debian package %s, then rebuild)\n", b->name,
                    b->debian_package);
     }
+    /* The Go heap is the Go runtime's own worker, built when go was found. */
+    char *go_worker = asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
+    if (access(go_worker, X_OK) == 0)
+        printf("  %-10s found: the real Go heap (Go runtime, GC), in asbench-worker-go; not in --alloc all\n", "go");
+    else
+        printf("  %-10s MISSING: the Go worker was not built (install Debian package golang-go, then rebuild)\n", "go");
+    free(go_worker);
     printf("  (any other malloc library: --alloc name=/path/to/lib.so; a backend with settings:\n"
-           "   --alloc name=backend[VAR=VALUE;…], e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1])\n");
+           "   --alloc name=backend[VAR=VALUE;…], e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1], g50=go[GOGC=50])\n");
 }
 
 static void list_schedulers(void) {
@@ -38,7 +47,8 @@ static void list_workloads(const char *kind) {
             const asb_param_def *d = &w->params[p];
             printf("      %-14s = %-10s", d->name, d->def);
             if (d->quick && strcmp(d->quick, d->def)) printf(" (quick %s)", d->quick);
-            printf("  %s\n", d->help);
+            bool work = w->work_param && !strcmp(w->work_param, d->name);
+            printf("  %s%s\n", d->help, work ? " [work: scaled by --min-time]" : "");
         }
     }
 }
