@@ -236,7 +236,7 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
         if (asb_strlist_has(&asked, c->alloc.name)) continue;
         asb_strlist_push(&asked, c->alloc.name);
         char *cmd;
-        if (!strcmp(c->alloc.name, "go"))
+        if (!strcmp(c->alloc.worker, "go"))
             cmd = asb_xasprintf("'%s/../workloads/sched/go/asbench-worker-go' --version 2>/dev/null", asb_exe_dir());
         else if (c->alloc.preload)
             cmd = asb_xasprintf("echo '%s (LD_PRELOAD %s)'", c->alloc.name, c->alloc.preload);

@@ -14,7 +14,10 @@
 #include "counters.h"
 #include "measure.h"
 
-static bool is_go(const asb_cell *c) { return c->sched && !strcmp(c->sched_base, "go"); }
+/* The Go worker runs a cell of the `go` scheduler (its allocator is then
+ * "go" too) and a cell of the `go` allocator backend or a variant of it
+ * (g50=go[GOGC=50]): both have "go" as the backend whose worker runs them. */
+static bool is_go(const asb_cell *c) { return !strcmp(c->alloc.worker, "go"); }
 
 /* The Go worker lives in the build tree beside the C workers' folder. */
 static char *go_worker_path(void) {
@@ -79,7 +82,7 @@ static double strace_futex_calls(const char *path) {
 
 static asb_launch cell_launch(const asb_cell *c, const run_env *env, const asb_argv *argv) {
     return (asb_launch){.argv = argv,
-                        .alloc = is_go(c) ? NULL : &c->alloc,
+                        .alloc = &c->alloc, /* a Go variant's GOGC/GOMEMLIMIT/GODEBUG too */
                         .env_settings = c->sched_env,
                         .result_pipe = true,
                         .timeout_s = env->m->timeout_s,

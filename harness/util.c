@@ -146,6 +146,7 @@ static void valid_backends(char *buf, size_t len) {
         if (buf[0]) strncat(buf, ", ", len - strlen(buf) - 1);
         strncat(buf, asb_backends[i].name, len - strlen(buf) - 1);
     }
+    strncat(buf, buf[0] ? ", go" : "go", len - strlen(buf) - 1);
 }
 
 /* Sets *err (allocated) and returns -1. */
@@ -234,10 +235,17 @@ int asb_parse_variant(const char *item, char **label, char **base, char **settin
     return 1;
 }
 
+/* The real Go heap: not a malloc library but the Go runtime, run in the Go
+ * worker (workloads/sched/go); always a valid name, as the `go` scheduler
+ * is: without a Go toolchain at build time its rows are `unsupported`.
+ * `--alloc all` leaves it out (the C backends only): name it. */
+static const char go_heap[] = "go";
+
 /* Checks one item of an --alloc list; NULL if valid, else the message. */
 static char *check_alloc_item(const char *item, const char *valid) {
     const char *eq = strchr(item, '=');
     if (!eq) {
+        if (!strcmp(item, go_heap)) return NULL;
         const asb_backend_entry *e = asb_backend_entry_find(item);
         if (!e)
             return asb_xasprintf("unknown backend '%s' (valid: %s, name=/path/to/lib.so, or name=backend[VAR=VALUE;…])",
@@ -257,9 +265,9 @@ static char *check_alloc_item(const char *item, const char *valid) {
             msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so)", item);
     }
     const asb_backend_entry *e = variant ? asb_backend_entry_find(base) : NULL;
-    if (!msg && (asb_backend_entry_find(label) || !strcmp(label, "go")))
+    if (!msg && (asb_backend_entry_find(label) || !strcmp(label, go_heap)))
         msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
-    if (!msg && variant && (!e || !e->found))
+    if (!msg && variant && (!e || !e->found) && strcmp(base, go_heap) != 0)
         msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
     if (!msg && !variant && access(eq + 1, R_OK) != 0)
         msg = asb_xasprintf("%s=%s: cannot read the library: %s", label, eq + 1,

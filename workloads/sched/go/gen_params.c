@@ -1,9 +1,9 @@
 /*
  * gen_params.c — build-time generator of params_gen.go: prints, as Go
  * source, the parameter table (name, standard value, quick value) of every
- * scheduler workload registered in C, so the Go twins take the same
- * parameter names and defaults from one source of truth.  Linked with the C
- * workloads, their registry and the run context only.
+ * scheduler and allocator workload registered in C, so the Go twins take
+ * the same parameter names and defaults from one source of truth.  Linked
+ * with the C workloads, their registry and the run context only.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +25,7 @@ int main(void) {
     puts("var paramTables = map[string][]paramDef{");
     for (int i = 0; asb_workload_at(i); i++) {
         const asb_workload *w = asb_workload_at(i);
-        if (strcmp(w->kind, "sched") != 0) continue;
+        if (strcmp(w->kind, "sched") != 0 && strcmp(w->kind, "alloc") != 0) continue;
         printf("\t");
         go_string(w->name);
         printf(": {\n");

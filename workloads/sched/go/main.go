@@ -6,8 +6,14 @@
 // ops, allocs, bytes, final_rss_kb, extra.*, sched.*) and the same exit codes
 // (0 ok, 1 error, 2 usage, 3 verify-failed, 4 unsupported).  Parameter names
 // and defaults come from the C tables (params_gen.go, generated at build
-// time).  allocs and bytes are the runtime's own counts (MemStats Mallocs and
-// TotalAlloc) over the timed region.
+// time).  It is also the `go` allocator backend: the Go twins of the
+// allocator workloads (alloc_*.go) run on the real Go heap, with native.*
+// figures from runtime/metrics (alloc_native.go) and GOGC, GOMEMLIMIT,
+// GODEBUG from a variant's settings (g50=go[GOGC=50]) in the environment.
+// For scheduler twins allocs and bytes are the runtime's own counts
+// (MemStats Mallocs and TotalAlloc) over the timed region; allocator twins
+// count their own allocations as the C workloads do, the runtime's counts
+// going to extra.go_allocs / extra.go_bytes.
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -45,7 +52,13 @@ type runCtx struct {
 	timerUsed     bool
 	begin         time.Time
 	memBefore     runtime.MemStats
+	cpuBefore     time.Duration
+	cpu           time.Duration
 	allocs, bytes uint64
+	// The workload's own allocation counts (allocator twins), which replace
+	// the runtime's in allocs= and bytes=.
+	counted             bool
+	ownAllocs, ownBytes uint64
 
 	ops     atomic.Uint64
 	mu      sync.Mutex
@@ -93,11 +106,13 @@ func (c *runCtx) paramF(name string) float64 {
 func (c *runCtx) timerStart() {
 	c.timerUsed = true
 	runtime.ReadMemStats(&c.memBefore)
+	c.cpuBefore = processCPU()
 	c.begin = time.Now()
 }
 
 func (c *runCtx) timerStop() {
 	c.elapsed += time.Since(c.begin)
+	c.cpu += processCPU() - c.cpuBefore
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	c.allocs += after.Mallocs - c.memBefore.Mallocs
@@ -105,6 +120,34 @@ func (c *runCtx) timerStop() {
 }
 
 func (c *runCtx) count(ops uint64) { c.ops.Add(ops) }
+
+// countAllocs records an allocator twin's ops and its own allocation counts.
+func (c *runCtx) countAllocs(k *counter) {
+	c.ops.Add(k.ops)
+	c.counted = true
+	c.ownAllocs += k.allocs
+	c.ownBytes += k.bytes
+}
+
+// processCPU is the user+system CPU time of the whole process (the
+// collector's workers included), as the C worker's cpu_ns.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// checkGoSettings refuses a GOGC the runtime would silently read as 100.
+func checkGoSettings() string {
+	if v, ok := os.LookupEnv("GOGC"); ok && v != "off" && v != "" {
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Sprintf("GOGC=%s: need an integer percentage or off", v)
+		}
+	}
+	return ""
+}
 
 func (c *runCtx) report(key string, value float64) {
 	c.mu.Lock()
@@ -236,12 +279,13 @@ func main() {
 	if c.workload == "" {
 		usageExit("--workload is required")
 	}
-	if sched != "go" {
-		usageExit("this worker runs only the go scheduler, not '%s'", sched)
+	if bad := checkGoSettings(); bad != "" {
+		usageExit("%s", bad)
 	}
+	_, unsupported := noTwin[c.workload]
 	table, known := paramTables[c.workload]
-	if !known {
-		usageExit("unknown scheduler workload '%s'", c.workload)
+	if !known && !unsupported {
+		usageExit("unknown workload '%s'", c.workload)
 	}
 	c.quick = preset == "quick"
 	c.params = map[string]string{}
@@ -257,7 +301,7 @@ func main() {
 		if !ok || k == "" {
 			usageExit("--param %s: expected key=value", kv)
 		}
-		if _, has := c.params[k]; !has {
+		if _, has := c.params[k]; !has && !unsupported {
 			usageExit("workload %s has no parameter '%s'", c.workload, k)
 		}
 		c.params[k] = v
@@ -265,7 +309,12 @@ func main() {
 
 	fmt.Fprintf(out, "backend=go\nbackend_version=%s\n", runtime.Version())
 	status := statusOK
-	if body, ok := workloads[c.workload]; ok {
+	if sched != "go" {
+		// --alloc go on a scheduler workload with a C scheduler.
+		status = c.fail(statusUnsupported, "the Go heap runs only under the Go runtime's own scheduler, not '%s'", sched)
+	} else if why, ok := noTwin[c.workload]; ok {
+		status = c.fail(statusUnsupported, "%s has no Go twin: %s", c.workload, why)
+	} else if body, ok := workloads[c.workload]; ok {
 		t0 := time.Now()
 		status = body(c)
 		if !c.timerUsed {
@@ -273,6 +322,15 @@ func main() {
 		}
 	} else {
 		status = c.fail(statusUnsupported, "workload %s has no Go twin", c.workload)
+	}
+	finalRSS := rssKB()
+	if c.counted {
+		c.report("go_allocs", float64(c.allocs))
+		c.report("go_bytes", float64(c.bytes))
+		c.allocs, c.bytes = c.ownAllocs, c.ownBytes
+		if status == statusOK {
+			c.reportNative()
+		}
 	}
 	var b strings.Builder
 	for _, e := range c.extras {
@@ -282,8 +340,8 @@ func main() {
 	if c.message != "" {
 		fmt.Fprintf(&b, "message=%s\n", strings.ReplaceAll(c.message, "\n", " "))
 	}
-	fmt.Fprintf(&b, "elapsed_ns=%d\nops=%d\nallocs=%d\nbytes=%d\nfinal_rss_kb=%d\n",
-		c.elapsed.Nanoseconds(), c.ops.Load(), c.allocs, c.bytes, rssKB())
+	fmt.Fprintf(&b, "elapsed_ns=%d\nops=%d\nallocs=%d\nbytes=%d\ncpu_ns=%d\nfinal_rss_kb=%d\n",
+		c.elapsed.Nanoseconds(), c.ops.Load(), c.allocs, c.bytes, c.cpu.Nanoseconds(), finalRSS)
 	if status == statusOK {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
