@@ -162,6 +162,4 @@ var noTwin = map[string]string{
 	"rptest":     "not written yet (a twin is meaningful except for its aligned requests, which Go cannot make)",
 	"sh8bench":   "not written yet (remote drops of tiny blocks: meaningful, as xmalloc-test)",
 	"threadtest": "not written yet (bursts of same-size allocations then drops: meaningful)",
-	"trace": "not written yet: the replay needs the trace decoder (workloads/trace/trace_format.c) in Go; " +
-		"a free would be dropping the last reference, so the live set is the trace's",
 }

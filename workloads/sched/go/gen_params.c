@@ -1,14 +1,20 @@
 /*
  * gen_params.c — build-time generator of params_gen.go: prints, as Go
  * source, the parameter table (name, standard value, quick value) of every
- * scheduler and allocator workload registered in C, so the Go twins take
- * the same parameter names and defaults from one source of truth.  Linked
- * with the C workloads, their registry and the run context only.
+ * scheduler, allocator and trace workload registered in C, so the Go twins
+ * take the same parameter names and defaults from one source of truth, and
+ * the folder of the shipped traces (traceDir).  Linked with the C
+ * workloads, their registry and the run context only.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "workload.h"
+
+/* workloads/trace/meson.build sets it, as for replay.c. */
+#ifndef ASB_TRACE_DIR
+#define ASB_TRACE_DIR "workloads/trace/traces"
+#endif
 
 static void go_string(const char *s) {
     putchar('"');
@@ -25,7 +31,8 @@ int main(void) {
     puts("var paramTables = map[string][]paramDef{");
     for (int i = 0; asb_workload_at(i); i++) {
         const asb_workload *w = asb_workload_at(i);
-        if (strcmp(w->kind, "sched") != 0 && strcmp(w->kind, "alloc") != 0) continue;
+        if (strcmp(w->kind, "sched") != 0 && strcmp(w->kind, "alloc") != 0 && strcmp(w->kind, "trace") != 0)
+            continue;
         printf("\t");
         go_string(w->name);
         printf(": {\n");
@@ -41,6 +48,9 @@ int main(void) {
         }
         printf("\t},\n");
     }
-    puts("}");
+    puts("}\n");
+    printf("const traceDir = ");
+    go_string(ASB_TRACE_DIR);
+    puts("");
     return 0;
 }
