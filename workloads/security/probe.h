@@ -16,7 +16,7 @@
 
 #include "security.h"
 
-enum { SEC_MAX_LIVE = 512, SEC_MAX_REGIONS = 4 };
+enum { SEC_MAX_LIVE = 1024, SEC_MAX_REGIONS = 4 };
 
 typedef struct sec_block {
     void *p;

@@ -12,7 +12,7 @@
 
 #include "probe.h"
 
-enum { SMALL = 48, SPRAY = 16 };
+enum { SMALL = 48, SPRAY = 256 }; /* enough to exhaust a cached span or page, so a slot freed into it comes back */
 
 int sec_double_free(sec_run *r) {
     void *p = sec_malloc(SMALL);

@@ -11,7 +11,7 @@
 
 #include "probe.h"
 
-enum { SMALL = 48, SPRAY = 16, POISON_SPRAY = 64 };
+enum { SMALL = 48, SPRAY = 256, POISON_SPRAY = 256 }; /* as in scen_free.c */
 
 /* An aligned buffer whose address a scenario plants in the heap: malloc
  * must never return it. */
