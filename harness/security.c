@@ -348,7 +348,13 @@ static void write_report(const security_options *o, const row *rows, int nrows) 
     }
     fprintf(f, "# Heap misuse: what each allocator does\n\n"
                "One worker per scenario and backend (`asbench security`); verdicts and their rules in "
-               "docs/security.md, every detail in security.csv.\n\n| scenario ");
+               "docs/security.md, every detail in security.csv.\n\nBackends:");
+    for (int a = 0; a < o->nallocs; a++) {
+        char *who = asb_alloc_choice_describe(&o->allocs[a]);
+        fprintf(f, "%s `%s`", a ? "," : "", who);
+        free(who);
+    }
+    fputs(".\n\n| scenario ", f);
     for (int a = 0; a < o->nallocs; a++) md_cell(f, o->allocs[a].name);
     fputs("|\n|---", f);
     for (int a = 0; a < o->nallocs; a++) fputs("|---", f);
