@@ -133,10 +133,21 @@ const asb_backend_entry asb_backends[] = {
 };
 const int asb_nbackends = sizeof asb_backends / sizeof *asb_backends;
 
+/* The real Go heap: not a malloc library but the Go runtime, run in the Go
+ * worker (workloads/sched/go); not in asb_backends[], so `--alloc all`
+ * stays the C backends (name it: --alloc all is not expanded with it), but
+ * found by name like them. */
+static const char go_heap[] = "go";
+
 const asb_backend_entry *asb_backend_entry_find(const char *name) {
     for (int i = 0; i < asb_nbackends; i++)
         if (strcmp(asb_backends[i].name, name) == 0) return &asb_backends[i];
-    return NULL;
+    if (strcmp(name, go_heap) != 0) return NULL;
+    static asb_backend_entry go = {go_heap, false, "golang-go", ""};
+    char *worker = asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
+    go.found = access(worker, X_OK) == 0;
+    free(worker);
+    return &go;
 }
 
 static void valid_backends(char *buf, size_t len) {
@@ -235,13 +246,9 @@ int asb_parse_variant(const char *item, char **label, char **base, char **settin
     return 1;
 }
 
-/* The real Go heap: not a malloc library but the Go runtime, run in the Go
- * worker (workloads/sched/go); always a valid name, as the `go` scheduler
- * is: without a Go toolchain at build time its rows are `unsupported`.
- * `--alloc all` leaves it out (the C backends only): name it. */
-static const char go_heap[] = "go";
-
-/* Checks one item of an --alloc list; NULL if valid, else the message. */
+/* Checks one item of an --alloc list; NULL if valid, else the message.  `go`
+ * is valid even when its worker was not built, as the `go` scheduler is: its
+ * rows are then `unsupported` (measure.c). */
 static char *check_alloc_item(const char *item, const char *valid) {
     const char *eq = strchr(item, '=');
     if (!eq) {
@@ -265,7 +272,7 @@ static char *check_alloc_item(const char *item, const char *valid) {
             msg = asb_xasprintf("%s: a name must be letters, digits and _.-+ (name=/path/to/lib.so)", item);
     }
     const asb_backend_entry *e = variant ? asb_backend_entry_find(base) : NULL;
-    if (!msg && (asb_backend_entry_find(label) || !strcmp(label, go_heap)))
+    if (!msg && asb_backend_entry_find(label))
         msg = asb_xasprintf("%s=…: '%s' is a built backend's name; pick another", label, label);
     if (!msg && variant && (!e || !e->found) && strcmp(base, go_heap) != 0)
         msg = asb_xasprintf("%s: '%s' is not a built backend (found: %s)", item, base, valid);
