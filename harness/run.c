@@ -336,10 +336,15 @@ static const char *param_value(const asb_cell *c, const char *key, char *buf, si
     return NULL;
 }
 
-/* Warm-up runs of the given cells; returns the shortest timed region among
- * the ok ones (seconds), NaN if none gave one. */
-static double warm_up(runner *r, const int *cells, int n, const char *what) {
-    double shortest = NAN;
+/* The shortest and longest timed regions (seconds) of a group's runs. */
+typedef struct span_s {
+    double shortest, longest; /* NaN when no run gave one */
+} span_s;
+
+/* Warm-up runs of the given cells; returns the span of the ok runs' timed
+ * regions. */
+static span_s warm_up(runner *r, const int *cells, int n, const char *what) {
+    span_s span = {NAN, NAN};
     for (int k = 0; k < n && !interrupted; k++) {
         asb_cell *c = &r->m->cells[cells[k]];
         progress(r, c, what);
@@ -347,32 +352,44 @@ static double warm_up(runner *r, const int *cells, int n, const char *what) {
         asb_measure(c, &r->env, NULL, &res);
         die_on_usage(&res, "results.csv");
         double t = asb_run_timed_s(&res);
-        if (!isnan(t) && !(t >= shortest)) shortest = t;
+        if (!isnan(t) && !(t >= span.shortest)) span.shortest = t;
+        if (!isnan(t) && !(t <= span.longest)) span.longest = t;
         asb_run_result_free(&res);
         r->count++;
     }
-    return shortest;
+    return span;
 }
 
-/* Scales the group's work parameter until its fastest cell's timed region
- * reaches min_time (at most three rounds: the work may not be linear), and
- * records the group's work, scaled or not, in DIR/calibration.txt. */
-static void calibrate(runner *r, const int *cells, int n, double shortest) {
+/* A group's slowest cell may take at most this many times min_time: one
+ * design 1000 times slower than another (a thread per task against
+ * goroutines) must not turn a quarter of a second into minutes. */
+enum { CALIBRATION_SLOWEST_CAP = 4 };
+
+/* Scales the group's work parameter so that its fastest cell's timed region
+ * reaches min_time, unless that would take its slowest cell beyond
+ * CALIBRATION_SLOWEST_CAP × min_time (at most three rounds: the work may not
+ * be linear), and records the group's work, scaled or not, in
+ * DIR/calibration.txt. */
+static void calibrate(runner *r, const int *cells, int n, span_s span) {
     const asb_cell *first = &r->m->cells[cells[0]];
     const char *param = first->workload->work_param;
     char *group = asb_cell_group_key(first);
     char value[64];
+    double target = r->m->min_time_s;
     if (!param_value(first, param, value, sizeof value)) asb_die("internal error: %s has no parameter %s", group, param);
-    for (int round = 0; round < 3 && !interrupted && shortest < r->m->min_time_s; round++) {
+    for (int round = 0; round < 3 && !interrupted && span.shortest < target; round++) {
         double v = strtod(value, NULL);
-        if (!(v > 0) || !(shortest > 0)) break;
+        if (!(v > 0) || !(span.shortest > 0)) break;
         /* 5% above the target, so that run-to-run noise stays above it. */
-        double scaled = round_step(v * r->m->min_time_s * 1.05 / shortest);
+        double factor = fmin(target * 1.05 / span.shortest, CALIBRATION_SLOWEST_CAP * target / span.longest);
+        double scaled = round_step(v * factor);
+        if (factor < target * 1.05 / span.shortest) /* capped: round down, not up */
+            while (scaled > v * factor && scaled > v) scaled = round_step(scaled * 0.99 / 1.5);
         if (scaled <= v) break;
         snprintf(value, sizeof value, "%.15g", scaled);
         for (int k = 0; k < n; k++) asb_cell_set_param(&r->m->cells[cells[k]], param, value);
         r->total += n;
-        shortest = warm_up(r, cells, n, "calibration");
+        span = warm_up(r, cells, n, "calibration");
     }
     if (!interrupted) asb_rundir_save_calibration(r->dir, group, param, value);
     free(group);
@@ -384,9 +401,9 @@ static void prepare_group(runner *r, int g, bool calibrated) {
     for (int i = 0; i < r->m->ncells; i++)
         if (r->group[i] == g && asb_matrix_in_shard(r->m, i) && reps_done(r, i) < r->m->reps) cells[n++] = i;
     if (n > 0) {
-        double shortest = r->m->warmup || r->m->min_time_s > 0 ? warm_up(r, cells, n, "warm-up") : NAN;
-        if (r->m->min_time_s > 0 && !calibrated && r->m->cells[cells[0]].workload->work_param && !isnan(shortest))
-            calibrate(r, cells, n, shortest);
+        span_s span = r->m->warmup || r->m->min_time_s > 0 ? warm_up(r, cells, n, "warm-up") : (span_s){NAN, NAN};
+        if (r->m->min_time_s > 0 && !calibrated && r->m->cells[cells[0]].workload->work_param && !isnan(span.shortest))
+            calibrate(r, cells, n, span);
         for (int k = 0; k < n && r->counts && !interrupted; k++) {
             asb_cell *c = &r->m->cells[cells[k]];
             progress(r, c, "counts (valgrind)");

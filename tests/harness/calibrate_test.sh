@@ -60,6 +60,16 @@ grep -q calibration "$T/err.txt" && fail "resume calibrated again"
 [ "$(tail -n +2 "$T/c/results.csv" | wc -l)" -eq 4 ] || fail "resume did not complete the 4 runs"
 pass "resume completes the missing runs with the calibrated work"
 
+# A design a thousand times slower caps its group's scaling: gmp's chain of
+# 2000 spawns takes well under a millisecond, a thread per task about 0.05 s,
+# so scaling to gmp would give the threads cell minutes; the cap keeps the
+# slowest cell near 4 x min-time.
+expect 0 "capped by the slowest design" "$A" run --alloc glibc --workload chained-spawn --sched gmp,threads \
+    --param depth=2000 --min-time 0.05 --reps 1 --no-warmup --no-plot -o "$T/cap"
+depth=$(sed 's/.*depth=//' "$T/cap/calibration.txt")
+[ "$depth" -le 20000 ] || fail "the slow design did not cap the group's work: depth=$depth"
+pass "the slowest cell caps the group's scaling (depth $depth)"
+
 # A workload without a work parameter (a tree of fixed shape) is not scaled.
 expect 0 "no work parameter" "$A" run --alloc glibc --workload skynet --sched gmp --param leaves=1000 \
     --min-time 0.5 --reps 1 --no-plot -o "$T/s"
