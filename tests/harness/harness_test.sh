@@ -7,28 +7,8 @@
 set -u
 A=$1
 GROUP=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/asbench-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-fail() { echo "not ok - $GROUP: $*"; exit 1; }
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-# skip WHAT WHY: a check this machine cannot run, visible as a TAP skip.
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-# expect STATUS WHAT COMMAND...: run, keep stderr in $T/err, check the status.
-expect() {
-    want=$1; what=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { sed "s/^/# /" "$T/err"; fail "$what: exit $got, expected $want"; }
-    pass "$what (exit $want)"
-}
-err_has() { grep -q -- "$1" "$T/err" || { sed "s/^/# /" "$T/err"; fail "stderr lacks '$1'"; }; pass "message names '$1'"; }
-
-# col FILE NAME: column number of NAME in the CSV header.
-col() { head -1 "$1" | tr ',' '\n' | grep -n -x -- "$2" | cut -d: -f1; }
-# field FILE NAME: values of a column (rows only; fields hold no commas here).
-field() { c=$(col "$1" "$2"); tail -n +2 "$1" | cut -d, -f"$c"; }
+TAP_NAME=$GROUP
+. "$(dirname "$0")/tap.sh"
 # Every row has as many fields as the header (no half-written row).
 whole_rows() {
     [ -f "$1" ] || return 0
@@ -36,13 +16,6 @@ whole_rows() {
         fail "$1 has a row of the wrong width"
     [ -z "$(tail -c 1 "$1")" ] || fail "$1 does not end with a newline (half a row)"
 }
-# runs FILE: "key rep" per row, sorted, for comparing sets of runs.
-runs() {
-    awk -F, -v b="$(col "$1" backend)" -v s="$(col "$1" scheduler)" -v w="$(col "$1" workload)" \
-        -v p="$(col "$1" params)" -v t="$(col "$1" threads)" -v r="$(col "$1" repetition)" \
-        'NR > 1 { print $b "|" $s "|" $w "|" $p "|" $t " rep " $r }' "$1" | sort
-}
-
 case $GROUP in
 schema)
     expect 0 "run churn" "$A" run --alloc glibc --workload churn --param iters=2000 --threads 1,2 --reps 2 --no-plot -o "$T/s"

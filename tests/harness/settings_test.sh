@@ -8,11 +8,8 @@
 set -u
 A=$1
 W=$(dirname "$A")
-T=$(mktemp -d "${TMPDIR:-/tmp}/asbench-settings.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-fail() { echo "not ok - $*"; exit 1; }
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
+TAP_NAME=settings
+. "$(dirname "$0")/tap.sh"
 
 # refused WHAT MESSAGE COMMAND...: exit 2, MESSAGE on stderr, no folder $T/out.
 refused() {

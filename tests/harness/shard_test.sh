@@ -10,28 +10,8 @@
 # Tiny runs (quick preset, 2 repetitions); no check depends on speed.
 set -u
 A=$1
-T=$(mktemp -d "${TMPDIR:-/tmp}/asbench-shard.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-fail() { echo "not ok - shard: $*"; exit 1; }
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-
-# expect STATUS WHAT COMMAND...: run, keep stderr in $T/err, check the status.
-expect() {
-    want=$1; what=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { sed "s/^/# /" "$T/err"; fail "$what: exit $got, expected $want"; }
-}
-err_has() { grep -q -- "$1" "$T/err" || { sed "s/^/# /" "$T/err"; fail "stderr lacks '$1'"; }; }
-# col FILE NAME: column number of NAME in the CSV header.
-col() { head -1 "$1" | tr ',' '\n' | grep -n -x -- "$2" | cut -d: -f1; }
-# runs FILE: "cell rep N" per row, sorted (the identity merge keeps unique).
-runs() {
-    awk -F, -v b="$(col "$1" backend)" -v s="$(col "$1" scheduler)" -v w="$(col "$1" workload)" \
-        -v p="$(col "$1" params)" -v t="$(col "$1" threads)" -v r="$(col "$1" repetition)" \
-        'NR > 1 { print $b "|" $s "|" $w "|" $p "|" $t " rep " $r }' "$1" | sort
-}
+TAP_NAME=shard
+. "$(dirname "$0")/tap.sh"
 # cells MATRIX [--shard I/N]: the cells --dry-run prints, one a line
 # ("workload backend [scheduler] t=N params").
 cells() { m=$1; shift; "$A" run --matrix "$m" --dry-run "$@" | sed '$d'; }

@@ -15,22 +15,8 @@
 set -u
 A=$1
 GROUP=$2
-T=$(mktemp -d "${TMPDIR:-/tmp}/asbench-stats.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-fail() { echo "not ok - $GROUP: $*"; exit 1; }
-pass() { n=$((n + 1)); echo "ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-# expect STATUS WHAT COMMAND...: run, stdout in $T/out, stderr in $T/err.
-expect() {
-    want=$1; what=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { sed "s/^/# /" "$T/out" "$T/err"; fail "$what: exit $got, expected $want"; }
-    pass "$what (exit $want)"
-}
-out_has() { grep -q -- "$1" "$T/out" || { sed "s/^/# /" "$T/out"; fail "output lacks '$1'"; }; }
+TAP_NAME=$GROUP
+. "$(dirname "$0")/tap.sh"
 
 # gen DIR [awk -v assignments]: a results.csv of `cells` cells (default 40)
 # times `reps` repetitions (10), ns/op (100 + cell) * (1 + cv * z) * scale,
