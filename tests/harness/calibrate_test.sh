@@ -84,6 +84,31 @@ expect 2 "--max-reps below --reps" "$A" run --alloc glibc --workload sleep --rep
 expect 2 "--target-ci not a percentage" "$A" run --alloc glibc --workload sleep --target-ci lots -o "$T/bad"
 expect 2 "--min-time negative" "$A" run --alloc glibc --workload sleep --min-time -1 -o "$T/bad"
 
+# Counters through run: perf gives its four figures or NA with the reason
+# (this VM has no PMU); cachegrind counts the same instructions twice.
+expect 0 "--counters perf" "$A" run --alloc glibc --workload churn --param iters=20000 --reps 1 --no-warmup \
+    --counters perf --no-plot -o "$T/perf"
+if [ "$(field "$T/perf/results.csv" cycles_per_op)" = NA ]; then
+    field "$T/perf/results.csv" counters_note | grep -q perf_event_open || fail "perf NA without a reason"
+    pass "--counters perf: NA with the reason ($(field "$T/perf/results.csv" counters_note | cut -c1-60)…)"
+else
+    pass "--counters perf: cycles_per_op $(field "$T/perf/results.csv" cycles_per_op)"
+fi
+if ! command -v valgrind >/dev/null; then
+    skip "--counters cachegrind" "valgrind is not installed (Debian package valgrind)"
+elif ldd "$(dirname "$A")/asbench-worker-glibc" | grep -q 'libasan\|libtsan'; then
+    skip "--counters cachegrind" "a sanitizer build's worker cannot run under valgrind"
+else
+    for k in 1 2; do
+        expect 0 "--counters cachegrind ($k)" "$A" run --alloc glibc --workload churn --param iters=20000 --reps 2 \
+            --no-warmup --counters cachegrind --no-plot -o "$T/cg$k"
+    done
+    a=$(field "$T/cg1/results.csv" instructions_per_op | sort -u)
+    b=$(field "$T/cg2/results.csv" instructions_per_op | sort -u)
+    [ -n "$a" ] && [ "$a" != NA ] && [ "$a" = "$b" ] || fail "instructions_per_op differ or are missing: '$a' vs '$b'"
+    pass "cachegrind counts are identical across two runs of one cell ($a instructions per op)"
+fi
+
 # Exit status: unsupported is not a failure.
 expect 0 "a matrix of unsupported cells" "$A" run --alloc glibc --workload skynet --sched threads \
     --param leaves=100 --reps 1 --no-warmup --no-plot -o "$T/u"
