@@ -26,7 +26,7 @@ NATIVE_KEYS = ["heap_sys_bytes", "heap_inuse_bytes", "heap_idle_bytes", "heap_re
                "heap_retained_bytes", "heap_objects_bytes", "heap_unused_bytes", "heap_free_bytes",
                "live_objects", "live_bytes", "end_heap_objects_bytes", "end_heap_unused_bytes",
                "gc_cycles", "gc_heap_goal_bytes", "gc_cpu_fraction", "gc_pause_p50_ns", "gc_pause_p99_ns",
-               "gc_pause_max_ns"]
+               "gc_pause_max_ns", "tiny_allocs", "runtime_total_bytes"]
 
 
 def run(asbench, alloc, workloads, threads, tmp, tag):

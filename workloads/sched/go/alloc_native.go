@@ -32,6 +32,8 @@ var heapMetricNames = []string{
 	"/gc/heap/goal:bytes",
 	"/gc/pauses:seconds",
 	"/gc/heap/allocs-by-size:bytes",
+	"/gc/heap/tiny/allocs:objects",
+	"/memory/classes/total:bytes",
 }
 
 type heapSample map[string]metrics.Value
@@ -98,6 +100,10 @@ func (c *runCtx) reportNative() {
 	c.native("gc_cycles", end.u("/gc/cycles/total:gc-cycles"))
 	c.native("gc_heap_goal_bytes", end.u("/gc/heap/goal:bytes"))
 	c.native("gc_cpu_fraction", ms.GCCPUFraction)
+	// Objects under 16 B without pointers packed into shared 16 B blocks
+	// (gostyle has no tiny allocator), and all memory the runtime mapped.
+	c.native("tiny_allocs", end.u("/gc/heap/tiny/allocs:objects"))
+	c.native("runtime_total_bytes", end.u("/memory/classes/total:bytes"))
 	if v := end["/gc/pauses:seconds"]; v.Kind() == metrics.KindFloat64Histogram {
 		h := v.Float64Histogram()
 		c.native("gc_pause_p50_ns", quantile(h, 0.50)*1e9)
