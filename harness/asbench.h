@@ -76,6 +76,9 @@ void asb_setenv_settings(const char *settings);
  * count, or -1 with a message in *err (allocated) for a bad item. */
 int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err);
 asb_alloc_choice asb_alloc_choice_copy(const asb_alloc_choice *a);
+/* Exit 2 if a choice is the Go heap (`go`, or a variant of it): cmd (stress,
+ * micro, security) runs C code against a malloc, which the Go heap is not. */
+void asb_refuse_go_heap(const char *cmd, const asb_alloc_choice *choices, int n);
 void asb_alloc_choice_free(asb_alloc_choice *a);
 /* In the worker's child before exec: LD_PRELOAD and a variant's settings. */
 void asb_alloc_choice_setenv(const asb_alloc_choice *a);

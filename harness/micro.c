@@ -386,6 +386,7 @@ int asb_cmd_micro(int argc, char **argv) {
     char *err = NULL;
     int nallocs = asb_parse_allocs(alloc_spec, &allocs, &err);
     if (nallocs < 0) asb_die_usage("micro: %s", err);
+    asb_refuse_go_heap("micro", allocs, nallocs);
     char **exes = asb_xmalloc((size_t)nallocs * sizeof *exes);
     for (int i = 0; i < nallocs; i++)
         if (!(exes[i] = micro_exe(allocs[i].worker)))

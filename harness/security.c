@@ -122,6 +122,7 @@ static void parse_security_options(int argc, char **argv, security_options *o) {
     char *err = NULL;
     o->nallocs = asb_parse_allocs(alloc_spec, &o->allocs, &err);
     if (o->nallocs < 0) asb_die_usage("%s", err);
+    asb_refuse_go_heap("security", o->allocs, o->nallocs);
     parse_scenarios(scenario_spec, o);
     if (!o->dir) o->dir = default_dir();
 }

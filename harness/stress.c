@@ -93,6 +93,7 @@ static void parse_stress_options(int argc, char **argv, stress_options *o) {
     char *err = NULL;
     o->nallocs = asb_parse_allocs(alloc_spec, &o->allocs, &err);
     if (o->nallocs < 0) asb_die_usage("%s", err);
+    asb_refuse_go_heap("stress", o->allocs, o->nallocs);
     o->seconds = asb_xasprintf("%g", seconds);
     if (o->timeout_s < 0) o->timeout_s = 2 * seconds + 60;
 }

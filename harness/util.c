@@ -325,6 +325,13 @@ int asb_parse_allocs(const char *spec, asb_alloc_choice **out, char **err) {
     return n;
 }
 
+void asb_refuse_go_heap(const char *cmd, const asb_alloc_choice *choices, int n) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(choices[i].worker, go_heap))
+            asb_die_usage("%s: --alloc %s: the Go heap is no malloc; it runs only the workloads of `asbench run`", cmd,
+                          choices[i].name);
+}
+
 asb_alloc_choice asb_alloc_choice_copy(const asb_alloc_choice *a) {
     return (asb_alloc_choice){asb_xstrdup(a->name), asb_xstrdup(a->worker), a->preload ? asb_xstrdup(a->preload) : NULL,
                               a->env ? asb_xstrdup(a->env) : NULL};
