@@ -234,14 +234,15 @@ func xmallocRun(c *runCtx) int {
 			return statusOK
 		}
 		var frees, bytes uint64
-		for b := range queue { // consumer
-			for j := range b.blocks {
+		status := statusOK
+		for b := range queue { // consumer: drains to the end, so that no producer blocks
+			for j := 0; j < len(b.blocks) && status == statusOK; j++ {
 				if !marked(b.blocks[j].p, b.blocks[j].cookie) {
-					return c.verifyFail("xmalloc-test: producer %d batch %d object %d (%d B): cookie overwritten "+
+					status = c.verifyFail("xmalloc-test: producer %d batch %d object %d (%d B): cookie overwritten "+
 						"before its free", b.producer, b.serial, j, len(b.blocks[j].p))
 				}
 			}
-			if !stop.Load() {
+			if status == statusOK && !stop.Load() {
 				frees += uint64(len(b.blocks))
 				for j := range b.blocks {
 					bytes += uint64(len(b.blocks[j].p))
@@ -250,7 +251,7 @@ func xmallocRun(c *runCtx) int {
 			b.blocks = nil
 		}
 		k.add(frees, frees, bytes)
-		return statusOK
+		return status
 	})
 	clock.Wait()
 	c.countAllocs(&k)
