@@ -134,6 +134,8 @@ typedef struct asb_matrix {
     char *counters;      /* NULL, "cachegrind" or "perf": deterministic/hardware counts of each cell */
     int sample_ms;
     char *pin;           /* CPU list for sched_setaffinity, or NULL */
+    bool has_nice;       /* nice= given: every worker runs at nice_value */
+    int nice_value;      /* -20..19 (negative needs root) */
     bool futex_counts;   /* count futex calls with strace (perturbs the run) */
     char *baseline;
     int shard_index, shard_count; /* 1-based slice i of n; 1/1 = all */

@@ -120,6 +120,10 @@ static void exec_child(const asb_launch *l, int result_fd, int err_fd) {
     if (result_fd >= 0 && dup2(result_fd, 3) < 0) _exit(127); /* dup2 clears O_CLOEXEC */
     if (l->alloc) asb_alloc_choice_setenv(l->alloc);
     if (l->env_settings) asb_setenv_settings(l->env_settings);
+    if (l->nice && setpriority(PRIO_PROCESS, 0, *l->nice) != 0) {
+        fprintf(stderr, "asbench: cannot set the nice value %d: %s\n", *l->nice, strerror(errno));
+        _exit(127);
+    }
     if (l->pin && sched_setaffinity(0, sizeof *l->pin, l->pin) != 0) {
         fprintf(stderr, "asbench: cannot pin to the given CPUs: %s\n", strerror(errno));
         _exit(127);

@@ -42,6 +42,7 @@ typedef struct asb_launch {
     const char *timeline_path;      /* sample RSS into this CSV (t_ms,rss_kb), or NULL */
     int sample_ms;                  /* sampling interval (default 10) */
     const cpu_set_t *pin;           /* sched_setaffinity in the child, or NULL */
+    const int *nice;                /* setpriority in the child (negative needs root), or NULL */
     volatile sig_atomic_t *interrupted; /* kill the child when this becomes non-zero, or NULL */
 } asb_launch;
 

@@ -253,6 +253,10 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
     if (!strcmp(key, "min-time")) return parse_seconds(ps, key, v, true, &m->min_time_s);
     if (!strcmp(key, "budget")) return parse_seconds(ps, key, v, true, &m->budget_s);
     if (!strcmp(key, "max-reps")) return parse_int(ps, key, v, 1, 1000, &m->max_reps);
+    if (!strcmp(key, "nice")) {
+        m->has_nice = true;
+        return parse_int(ps, key, v, -20, 19, &m->nice_value);
+    }
     if (!strcmp(key, "target-ci")) {
         char *end;
         double pct = strtod(v, &end);
@@ -289,7 +293,7 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
         return 0;
     }
     return fail(ps, "unknown setting '%s' (valid: reps, preset, warmup, timeout, min-time, target-ci, max-reps, "
-                    "budget, counters, sample-ms, pin, futex-counts, baseline, shard)", key);
+                    "budget, counters, nice, sample-ms, pin, futex-counts, baseline, shard)", key);
 }
 
 static bool workload_has_param(const asb_workload *w, const char *key) {

@@ -88,6 +88,7 @@ static asb_launch cell_launch(const asb_cell *c, const run_env *env, const asb_a
                         .timeout_s = env->m->timeout_s,
                         .sample_ms = env->m->sample_ms,
                         .pin = env->pin ? &env->pin_set : NULL,
+                        .nice = env->m->has_nice ? &env->m->nice_value : NULL,
                         .interrupted = env->interrupted};
 }
 

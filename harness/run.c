@@ -84,6 +84,8 @@ static const char *usage_text =
     "  --no-warmup         skip the unrecorded warm-up run of each cell\n"
     "  --timeout S         seconds before a run is killed (default 600)\n"
     "  --sample-ms N       RSS timeline sampling interval (default 10)\n"
+    "  --nice N            run every worker at nice value N (-20..19; below 0 needs root): with\n"
+    "                      -20 a neighbour at nice 0 gets ~1%% of a CPU the worker wants\n"
     "  --pin CPULIST       pin every worker to these CPUs (sched_setaffinity), e.g. 0 or 0-1\n"
     "  --futex-counts      count futex calls with strace -f (perturbs the run; NA without strace)\n"
     "  -o DIR              results folder (default results/run-YYYYmmdd-HHMMSS); must not hold results\n"
@@ -140,6 +142,7 @@ static const char *parse_options(int argc, char **argv, asb_matrix *m, const cha
         else if (!strcmp(a, "--timeout")) add_word(&set, "timeout", v);
         else if (!strcmp(a, "--sample-ms")) add_word(&set, "sample-ms", v);
         else if (!strcmp(a, "--pin")) add_word(&set, "pin", v);
+        else if (!strcmp(a, "--nice")) add_word(&set, "nice", v);
         else if (!strcmp(a, "--baseline")) add_word(&set, "baseline", v);
         else if (!strcmp(a, "--shard")) add_word(&set, "shard", v);
         else if (!strcmp(a, "--min-time")) add_word(&set, "min-time", v);
@@ -556,6 +559,8 @@ int asb_cmd_run(int argc, char **argv) {
     runner r = {.m = &m, .env = {.m = &m, .interrupted = &interrupted}};
     if (m.pin && !(r.env.pin = parse_cpulist(m.pin, &r.env.pin_set)))
         asb_die_usage("--pin %s: not a CPU list", m.pin);
+    if (m.has_nice && m.nice_value < getpriority(PRIO_PROCESS, 0) && geteuid() != 0)
+        asb_die_usage("--nice %d: raising a worker's priority needs root", m.nice_value);
     if (m.futex_counts && system("strace -f -c -o /dev/null true >/dev/null 2>&1") != 0) {
         /* No strace, or no ptrace here (containers): figures NA, runs unharmed. */
         fprintf(stderr, "asbench: --futex-counts: strace is missing or cannot trace here (Debian package strace); "

@@ -82,6 +82,8 @@ rows=$(tail -n +2 "$T/b/results.csv" | wc -l)
 pass "a reachable target stops early ($rows reps)"
 expect 2 "--max-reps below --reps" "$A" run --alloc glibc --workload sleep --reps 5 --target-ci 2% --max-reps 3 -o "$T/bad"
 expect 2 "--target-ci not a percentage" "$A" run --alloc glibc --workload sleep --target-ci lots -o "$T/bad"
+expect 2 "--nice out of range" "$A" run --alloc glibc --workload sleep --nice 40 -o "$T/bad"
+expect 0 "--nice 5" "$A" run --alloc glibc --workload sleep --param ms=1 --reps 1 --nice 5 --no-plot -o "$T/nice"
 expect 2 "--min-time negative" "$A" run --alloc glibc --workload sleep --min-time -1 -o "$T/bad"
 
 # Counters through run: perf gives its four figures or NA with the reason
