@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "asbench.h"
+#include "report.h"
 #include "settings.h"
 
 typedef struct command {
@@ -21,6 +22,8 @@ static const command commands[] = {
     {"reproduce", asb_cmd_reproduce, "re-run a published experiment: published vs measured, with a verdict"},
     {"stress", asb_cmd_stress, "randomized multi-threaded allocation torture with integrity checks, one verdict per backend"},
     {"security", asb_cmd_security, "heap-misuse scenarios (double free, overflow, use after free …) per backend, a verdict each"},
+    {"db", asb_cmd_db, "the SQLite results store: add a results folder, query a cell's history, bisect a change"},
+    {"history", asb_cmd_history, "trend per cell and machine across stored runs, with change points (HTML)"},
     {"record", asb_cmd_record, "run a command under the allocation recorder, writing a trace"},
     {"trace", asb_cmd_trace, "dump a recorded allocation trace as text, or print its statistics"},
 };

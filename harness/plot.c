@@ -3,6 +3,8 @@
  * Markdown report (DIR/report.md) from DIR/results.csv.
  *
  * Charts, from the per-cell medians and confidence intervals of summary.c:
+ *   heatmap-*     the overview at the top of the report (heatmap.c), and
+ *                 DIR/report.html with everything (report_html.c)
  *   time.*        ns/op relative to the baseline backend, per group
  *                 (workload, threads), bars per backend with CI; the
  *                 scheduler workloads' cells in time-sched.* (and so on
@@ -24,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "asbench.h"
+#include "report.h"
 #include "stats.h"
 
 /* A chart series: one backend (allocator workloads) or one
@@ -135,7 +137,7 @@ static int run_gnuplot(const char *driver) {
 }
 
 /* Writes DIR/plots/NAME.gp: the variables, then the template's text. */
-static int write_driver(const char *plot_dir, const char *name, const char *template, const char *vars) {
+int asb_plot_driver(const char *plot_dir, const char *name, const char *template, const char *vars) {
     char *tpath = asb_xasprintf("%s/plots/%s", asb_source_dir(), template);
     char *text = asb_read_file(tpath, NULL);
     if (!text) {
@@ -233,7 +235,7 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
         char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = %s\ny_label = %s\n"
                                    "baseline_line = %d\nchart_width = %d\n",
                                    dat, sl, qtitle, qlabel, relative, width < 1200 ? 1200 : width);
-        r = write_driver(plot_dir, chart, "bars.gp", vars) == 0 ? 1 : -1;
+        r = asb_plot_driver(plot_dir, chart, "bars.gp", vars) == 0 ? 1 : -1;
         free(vars);
         free(qtitle);
         free(qlabel);
@@ -286,7 +288,7 @@ static int scaling_charts(const chart_data *d, const char *plot_dir, asb_strlist
                 char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = '%s: time per op against "
                                            "threads (median)'\ny_label = 'ns/op'\n",
                                            dat, sl, workloads.items[w]);
-                if (write_driver(plot_dir, name, "lines.gp", vars) == 0) asb_strlist_push(drawn, name);
+                if (asb_plot_driver(plot_dir, name, "lines.gp", vars) == 0) asb_strlist_push(drawn, name);
                 else status = -1;
                 free(vars);
                 free(sl);
@@ -353,7 +355,7 @@ static int timeline_charts(const asb_results *r, const char *dir, const char *pl
             char *vars = asb_xasprintf("files = '%s'\nseries = '%s'\nchart_title = '%s t=%d: RSS over time "
                                        "(repetition 1, sampled from /proc)'\n",
                                        fl, sl, workloads.items[w], max_threads);
-            if (write_driver(plot_dir, name, "timeline.gp", vars) == 0) asb_strlist_push(drawn, name);
+            if (asb_plot_driver(plot_dir, name, "timeline.gp", vars) == 0) asb_strlist_push(drawn, name);
             else status = -1;
             free(vars);
             free(fl);
@@ -453,8 +455,9 @@ static void precision_section(FILE *f, const char *dir, const chart_data *d) {
     fputs("\n", f);
 }
 
-/* DIR/report.md: the charts drawn and the summary table. */
-static int write_report(const char *dir, const chart_data *d, const asb_strlist *charts, const char *baseline) {
+/* DIR/report.md: the overview heatmaps, the charts drawn and the summary table. */
+static int write_report(const char *dir, const chart_data *d, const asb_strlist *charts, const char *baseline,
+                        const asb_report_view *view) {
     char *path = asb_xasprintf("%s/report.md", dir);
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -470,6 +473,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
                "see ci_coverage in summary.csv). Charts relative to **%s**, within one machine; lower is better. "
                "A cell whose repetitions fall into two separated groups is shown as `bimodal: A | B` (both "
                "groups' medians); a CV above %.0f%% is shown beside the figure.\n\n", baseline, 100 * ASB_NOISY_CV);
+    asb_heatmap_markdown(f, view);
     if (charts->n == 0) fputs("_No charts were drawn (see the messages of asbench plot)._\n\n", f);
     for (int i = 0; i < charts->n; i++)
         fprintf(f, "## %s\n\n![%s](plots/%s.png)\n\n([SVG](plots/%s.svg))\n\n", charts->items[i], charts->items[i],
@@ -503,7 +507,10 @@ int asb_plot_dir(const char *dir, const char *baseline) {
     d.ncells = asb_summarize(&r, 0.05, &d.cells);
     index_cells(&d);
     pair_baselines(&d, baseline);
-    asb_strlist charts = {0};
+    asb_strlist charts = {0}, heatmaps = {0};
+    asb_report_view view = {.dir = dir, .baseline = baseline, .cells = d.cells, .ncells = d.ncells,
+                            .cell_group = d.cell_group, .cell_series = d.cell_series, .baseline_of = d.baseline_of,
+                            .charts = &charts, .heatmaps = &heatmaps};
     int status = 0;
     if (!asb_program_on_path("gnuplot")) {
         fprintf(stderr, "asbench: gnuplot not found on PATH (install Debian package gnuplot-nox); no charts drawn, "
@@ -527,6 +534,7 @@ int asb_plot_dir(const char *dir, const char *baseline) {
                  "acquisitions", false},
                 {"futex", "futex_calls", "futex calls per run (strace -f -c)", "calls", false},
             };
+            if (asb_heatmaps(&view, plot_dir, &heatmaps) != 0) status = -1;
             for (size_t i = 0; i < sizeof bars / sizeof *bars; i++)
                 for (int part = 0; part < 2; part++) {
                     int b = bar_chart(&d, plot_dir, bars[i].name, bars[i].metric, bars[i].relative, baseline,
@@ -538,11 +546,14 @@ int asb_plot_dir(const char *dir, const char *baseline) {
                 }
             if (scaling_charts(&d, plot_dir, &charts) != 0) status = -1;
             if (timeline_charts(&r, dir, plot_dir, &charts) != 0) status = -1;
-            if (charts.n) fprintf(stderr, "asbench: %d charts in %s (PNG and SVG)\n", charts.n, plot_dir);
+            if (charts.n + heatmaps.n)
+                fprintf(stderr, "asbench: %d charts in %s (PNG and SVG)\n", charts.n + heatmaps.n, plot_dir);
         }
         free(plot_dir);
     }
-    if (write_report(dir, &d, &charts, baseline) == 0) fprintf(stderr, "asbench: report %s/report.md\n", dir);
+    if (write_report(dir, &d, &charts, baseline, &view) == 0) fprintf(stderr, "asbench: report %s/report.md\n", dir);
+    else status = -1;
+    if (asb_write_report_html(&view) == 0) fprintf(stderr, "asbench: report %s/report.html\n", dir);
     else status = -1;
     for (int i = 0; i < d.ncells; i++) {
         free(d.cell_group[i]);
@@ -556,6 +567,7 @@ int asb_plot_dir(const char *dir, const char *baseline) {
     asb_strlist_free(&d.series);
     asb_strlist_free(&d.param_sets);
     asb_strlist_free(&charts);
+    asb_strlist_free(&heatmaps);
     asb_summary_free(d.cells, d.ncells);
     asb_results_free(&r);
     free(csv);
