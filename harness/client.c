@@ -104,10 +104,21 @@ static void stream_read(stream *s) {
     s->buf[s->len] = 0;
 }
 
+/* After the child exited: what is still in the pipe.  A grandchild that
+ * inherited the pipe (a forked helper that outlives the worker) must not
+ * hold the harness, so reading stops after DRAIN_MS without news. */
+enum { DRAIN_MS = 2000 };
 static void stream_finish(stream *s) {
-    while (!s->eof) stream_read(s);
+    while (!s->eof) {
+        struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+        if (poll(&pfd, 1, DRAIN_MS) <= 0) break;
+        stream_read(s);
+    }
     close(s->fd);
-    if (!s->buf) s->buf = asb_xstrdup("");
+    if (!s->buf) {
+        s->buf = asb_xstrdup("");
+        s->len = 0;
+    }
 }
 
 /* In the child: environment, descriptors, affinity, then exec. */

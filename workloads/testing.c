@@ -39,6 +39,20 @@ static int corrupt_run(asb_ctx *ctx) {
     return asb_verify_fail(ctx, "corrupt: block 7 of thread 0: cookie 0x%x, expected 0x%x", 0xdead, 0xbeef);
 }
 
+/* Leaves a child behind that keeps the worker's pipes open for `seconds`
+ * after the worker itself finished ok: the harness must not wait for it. */
+static int orphan_run(asb_ctx *ctx) {
+    int64_t seconds = asb_param_i(ctx, "seconds");
+    pid_t pid = fork();
+    if (pid < 0) return asb_fail(ctx, ASB_ERROR, "orphan: fork failed");
+    if (pid == 0) {
+        sleep((unsigned)seconds);
+        _exit(0);
+    }
+    asb_count(ctx, 1, 0, 0);
+    return ASB_OK;
+}
+
 /* Sleeps `ms` milliseconds and counts one op per millisecond: a run of a
  * known length, for the tests that interrupt and resume a matrix. */
 static int sleep_run(asb_ctx *ctx) {
@@ -52,6 +66,7 @@ static int sleep_run(asb_ctx *ctx) {
 
 static const asb_param_def crash_params[] = {{"signal", "SEGV", NULL, "signal to die of"}, {0}};
 static const asb_param_def no_params[] = {{0}};
+static const asb_param_def orphan_params[] = {{"seconds", "8", NULL, "how long the child outlives the worker"}, {0}};
 static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to sleep"}, {0}};
 
 #define TEST_WORKLOAD(var, wname, what, param_table, run_fn, work)                                        \
@@ -60,9 +75,12 @@ static const asb_param_def sleep_params[] = {{"ms", "50", "20", "milliseconds to
 TEST_WORKLOAD(crash, "crash", "harness test: dies of a signal", crash_params, crash_run, NULL);
 TEST_WORKLOAD(hang, "hang", "harness test: never finishes", no_params, hang_run, NULL);
 TEST_WORKLOAD(corrupt, "corrupt", "harness test: fails its verification", no_params, corrupt_run, NULL);
+TEST_WORKLOAD(orphan, "orphan", "harness test: a child outlives the worker, holding its pipes", orphan_params,
+              orphan_run, NULL);
 /* Its timed region is ms milliseconds: the known cost calibration is tested on. */
 TEST_WORKLOAD(sleeper, "sleep", "harness test: sleeps a fixed time", sleep_params, sleep_run, "ms");
 ASB_REGISTER_WORKLOAD(crash)
 ASB_REGISTER_WORKLOAD(hang)
 ASB_REGISTER_WORKLOAD(corrupt)
+ASB_REGISTER_WORKLOAD(orphan)
 ASB_REGISTER_WORKLOAD(sleeper)

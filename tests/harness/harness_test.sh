@@ -98,6 +98,14 @@ failures)
     grep corrupt "$T/f/results.csv" | grep -q "block 7 of thread 0" || fail "verify message not kept"
     pass "a failed verification is recorded with the workload's message"
     [ "$(st sleep '')" = ok ] || fail "the matrix did not go on after the failures"
+    # A child of the worker that keeps its pipes open for 8 s must not hold
+    # the harness (it stops reading 2 s after the worker exited).
+    start=$(date +%s)
+    expect 0 "a worker's orphan holding its pipes" timeout 30 "$A" run --alloc glibc --workload orphan --reps 1 \
+        --no-warmup --no-plot -o "$T/orphan"
+    [ $(($(date +%s) - start)) -lt 8 ] || fail "the harness waited for the worker's orphan"
+    [ "$(field "$T/orphan/results.csv" status)" = ok ] || fail "orphan run status"
+    pass "the run ends when the worker does, not when its orphan does"
     pass "the matrix goes on after failures"
     c=$(col "$T/f/results.csv" ns_per_op)
     grep crash "$T/f/results.csv" | cut -d, -f"$c" | grep -qvx NA && fail "a crashed run must have ns_per_op NA"
