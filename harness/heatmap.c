@@ -92,8 +92,9 @@ static int heatmap(const asb_report_view *v, const char *plot_dir, const char *n
         }
         fclose(f);
         char *xt = tics_command("xtics", &cols), *yt = tics_command("ytics", &rows);
-        char *vars = asb_xasprintf("datafile = '%s'\nncols = %d\nnrows = %d\nchart_title = '%s%s relative to %s%s (median "
-                                   "ratio, 95%% interval; = no difference)'\nchart_width = %d\nchart_height = %d\n%s%s",
+        char *vars = asb_xasprintf("datafile = '%s'\nncols = %d\nnrows = %d\nchart_title = '%s%s relative to %s%s "
+                                   "(median ratio and its 95%% interval; grey \"=\": no difference)'\n"
+                                   "chart_width = %d\nchart_height = %d\n%s%s",
                                    dat, cols.n, rows.n, sched_part ? "scheduler workloads: " : "", what,
                                    sched_part ? "gmp+" : "", v->baseline, 260 + 120 * cols.n, 170 + 36 * rows.n, xt, yt);
         status = asb_plot_driver(plot_dir, name, "heatmap.gp", vars) == 0 ? 1 : -1;
