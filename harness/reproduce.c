@@ -267,23 +267,25 @@ static void run_round(const recipe *r, variant *v, const char *dir, int round) {
     int rc = repro_launch(&argv, &v->env, log, &why);
     asb_results res;
     bool loaded = rc >= 0 && rc != ASB_EXIT_USAGE && asb_results_load(csv, &res, &err) == 0;
-    char *problem = rc < 0 ? asb_xasprintf("`asbench run` %s (see %s)", why, log)
-                    : rc == 0 && loaded ? NULL
-                    : loaded ? asb_xasprintf("round %d: `asbench run` exited %d: some runs not ok (see %s)", round, rc, log)
-                             : asb_xasprintf("`asbench run` failed (exit status %d; see %s)%s%s", rc, log,
-                                             err ? ": " : "", err ? err : "");
+    char *problem = rc == 0 && loaded ? NULL
+                    : rc < 0          ? asb_xasprintf("`asbench run` %s (see %s)", why, log)
+                    : loaded          ? asb_xasprintf("`asbench run` exited %d: some runs not ok (see %s)", rc, log)
+                                      : asb_xasprintf("`asbench run` failed (exit status %d; see %s)%s%s", rc, log,
+                                                      err ? ": " : "", err ? err : "");
     if (loaded) {
         v->rounds = realloc(v->rounds, (size_t)(v->nrounds + 1) * sizeof *v->rounds);
         if (!v->rounds) asb_die("out of memory");
         v->rounds[v->nrounds++] = res;
-    } else {
-        v->stopped = true;
     }
-    if (problem && !loaded && round == 1) v->failure = problem;
-    else if (problem) {
+    v->stopped = !loaded;
+    if (problem && !loaded && round == 1) {
+        v->failure = problem;
+    } else if (problem) {
+        char *note = asb_xasprintf("%s%sround %d: %s", v->round_note ? v->round_note : "", v->round_note ? "; " : "",
+                                   round, problem);
         free(v->round_note);
-        v->round_note = loaded ? problem : asb_xasprintf("round %d: %s", round, problem);
-        if (!loaded) free(problem);
+        free(problem);
+        v->round_note = note;
     }
     free(why);
     free(err);

@@ -58,7 +58,7 @@ typedef struct variant {
     char *command;       /* the asbench run command, for the report */
     asb_results *rounds; /* results.csv of each round it ran (DIR/VARIANT/round-K) */
     int nrounds;
-    char *round_note;    /* a round whose `asbench run` reported failed runs, or NULL */
+    char *round_note;    /* rounds whose `asbench run` reported failed runs or gave none, or NULL */
     bool stopped;        /* a round gave no results: no more rounds */
 } variant;
 

@@ -116,28 +116,28 @@ static char *value_with_interval(const check_state *st) {
     return asb_xasprintf("%s [%s, %s]", v, lo, hi);
 }
 
-/* Open a gnuplot script that works in dir, whatever the current folder. */
-static FILE *open_script(const char *dir, const char *name, char **path) {
-    *path = asb_xasprintf("%s/%s", dir, name);
-    FILE *g = fopen(*path, "w");
-    if (g) {
-        fputs("cd '", g);
-        for (const char *s = dir; *s; s++) {
-            if (*s == '\'') fputc('\'', g); /* '' is a quote inside '…' */
-            fputc(*s, g);
-        }
-        fputs("'\n", g);
+/* gnuplot on dir/script, run in dir (so that `gnuplot script` there redraws
+ * the chart). */
+static bool run_gnuplot(const char *dir, const char *script) {
+    char *cd = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&cd, &len);
+    fputs("cd '", f);
+    for (const char *s = dir; *s; s++) {
+        if (*s == '\'') fputc('\'', f); /* '' is a quote inside '…' */
+        fputc(*s, f);
     }
-    return g;
-}
-
-static bool run_gnuplot(const char *script) {
+    fputc('\'', f);
+    fclose(f);
     asb_strlist argv = {0};
     asb_strlist_push(&argv, "gnuplot");
+    asb_strlist_push(&argv, "-e");
+    asb_strlist_push(&argv, cd);
     asb_strlist_push(&argv, script);
     char *why = NULL;
     int rc = repro_launch(&argv, NULL, NULL, &why);
     free(why);
+    free(cd);
     asb_strlist_free(&argv);
     return rc == 0;
 }
@@ -148,8 +148,8 @@ static bool run_gnuplot(const char *script) {
  * tie.  Checks with rule `report` are absolute figures from other machines
  * and stay out of it. */
 static bool chart_ratios(const recipe *r, const char *dir) {
-    char *dat = asb_xasprintf("%s/ratios.dat", dir), *gp;
-    FILE *d = fopen(dat, "w"), *g = open_script(dir, "ratios.gp", &gp);
+    char *dat = asb_xasprintf("%s/ratios.dat", dir), *gp = asb_xasprintf("%s/ratios.gp", dir);
+    FILE *d = fopen(dat, "w"), *g = fopen(gp, "w");
     int n = 0;
     for (int i = 0; d && i < r->nchecks; i++) {
         const check *c = &r->checks[i];
@@ -171,7 +171,7 @@ static bool chart_ratios(const recipe *r, const char *dir) {
                 r->name, n - 1);
     if (d) fclose(d);
     if (g) fclose(g);
-    bool ok = d && g && n > 0 && run_gnuplot(gp);
+    bool ok = d && g && n > 0 && run_gnuplot(dir, "ratios.gp");
     free(dat);
     free(gp);
     return ok;
@@ -186,8 +186,8 @@ static int timeline_of_rep1(const struct dirent *e) {
  * first round (the zero samples the harness may read after the worker
  * exited are dropped). */
 static bool chart_timeline(const recipe *r, const char *dir) {
-    char *gp;
-    FILE *g = open_script(dir, "timeline.gp", &gp);
+    char *gp = asb_xasprintf("%s/timeline.gp", dir);
+    FILE *g = fopen(gp, "w");
     if (!g) {
         free(gp);
         return false;
@@ -213,7 +213,7 @@ static bool chart_timeline(const recipe *r, const char *dir) {
     }
     fputc('\n', g);
     fclose(g);
-    bool ok = n > 0 && run_gnuplot(gp);
+    bool ok = n > 0 && run_gnuplot(dir, "timeline.gp");
     free(gp);
     return ok;
 }
@@ -408,7 +408,8 @@ static char *verdicts_table(const char *dir, const char *link, char **err) {
                                        names[i]->d_name, row[1], row[2]);
                 fprintf(t, "| [%s](%s%s/report.md) | %s | %s | %s", row[0], link, names[i]->d_name, row[3], row[4],
                         row[5]);
-                if (strcmp(row[6], "—")) fprintf(t, " [%s, %s]", row[6], row[7]);
+                bool point = !strcmp(row[6], row[5]) && !strcmp(row[7], row[5]);
+                if (strcmp(row[6], "—") && !point) fprintf(t, " [%s, %s]", row[6], row[7]);
                 fprintf(t, " | %s | **%s** |\n", row[8], row[9]);
             }
             asb_csv_free(row, cols);

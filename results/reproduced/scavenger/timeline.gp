@@ -1,8 +1,8 @@
 set terminal pngcairo size 900,500 noenhanced
 set output 'timeline.png'
-set title 'scavenger: RSS over time (repetition 1)'
+set title 'scavenger: RSS over time (round 1, repetition 1)'
 set datafile separator ','
 set xlabel 'ms since the worker started'
 set ylabel 'RSS (MiB)'
 set key top right
-plot 'large-off/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-off: malloc-large-gostyle-t1-9c11f920', 'large-background/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-background: malloc-large-gostyle-t1-9c11f920', 'large-eager/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-eager: malloc-large-gostyle-t1-9c11f920', 'small-off/timeline/churn-gostyle-t1-239cf152-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'small-off: churn-gostyle-t1-239cf152', 'small-eager/timeline/churn-gostyle-t1-239cf152-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'small-eager: churn-gostyle-t1-239cf152'
+plot 'large-off/round-1/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-off: malloc-large-gostyle-t1-9c11f920', 'large-background/round-1/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-background: malloc-large-gostyle-t1-9c11f920', 'large-eager/round-1/timeline/malloc-large-gostyle-t1-9c11f920-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'large-eager: malloc-large-gostyle-t1-9c11f920', 'small-off/round-1/timeline/churn-gostyle-t1-239cf152-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'small-off: churn-gostyle-t1-239cf152', 'small-eager/round-1/timeline/churn-gostyle-t1-239cf152-r1.csv' skip 1 using 1:($2 > 0 ? $2/1024 : 1/0) with lines lw 2 title 'small-eager: churn-gostyle-t1-239cf152'

@@ -7,5 +7,5 @@ set ylabel 'comparable quantity (log scale)'
 set xrange [-0.5:5.5]
 set xtics rotate by -30
 set key outside top center horizontal
-set datafile missing 'NaN'
-plot 'ratios.dat' using 0:2:xtic(1) with points pt 7 ps 2 title 'published', '' using 0:3 with points pt 5 ps 2 title 'measured here', 1 with lines dt 2 lc 'gray' title 'tie (1)'
+set datafile missing 'nan'
+plot 'ratios.dat' using 0:2:xtic(1) with points pt 7 ps 2 title 'published', '' using 0:3:4:5 with yerrorbars pt 5 ps 2 title 'measured here (95% interval)', 1 with lines dt 2 lc 'gray' title 'tie (1)'
