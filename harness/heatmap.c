@@ -92,11 +92,14 @@ static int heatmap(const asb_report_view *v, const char *plot_dir, const char *n
         }
         fclose(f);
         char *xt = tics_command("xtics", &cols), *yt = tics_command("ytics", &rows);
+        /* Room for the title and the colour bar's label; a column per series, a row per group. */
+        int width = 260 + 120 * cols.n < 820 ? 820 : 260 + 120 * cols.n;
+        int height = 170 + 36 * rows.n < 340 ? 340 : 170 + 36 * rows.n;
         char *vars = asb_xasprintf("datafile = '%s'\nncols = %d\nnrows = %d\nchart_title = '%s%s relative to %s%s "
                                    "(median ratio and its 95%% interval; grey \"=\": no difference)'\n"
                                    "chart_width = %d\nchart_height = %d\n%s%s",
                                    dat, cols.n, rows.n, sched_part ? "scheduler workloads: " : "", what,
-                                   sched_part ? "gmp+" : "", v->baseline, 260 + 120 * cols.n, 170 + 36 * rows.n, xt, yt);
+                                   sched_part ? "gmp+" : "", v->baseline, width, height, xt, yt);
         status = asb_plot_driver(plot_dir, name, "heatmap.gp", vars) == 0 ? 1 : -1;
         free(vars);
         free(xt);

@@ -10,7 +10,7 @@
 #   ncols, nrows, chart_title;  chart_width, chart_height in pixels
 #   outbase   output path without extension;  fmt  png (default) or svg
 if (!exists("fmt")) fmt = "png"
-if (fmt eq "svg") { set terminal svg size chart_width,chart_height noenhanced dynamic font "sans,11" } else { set terminal pngcairo size chart_width,chart_height noenhanced font "sans,9" }
+if (fmt eq "svg") { set terminal svg size chart_width,chart_height noenhanced font "sans,11" } else { set terminal pngcairo size chart_width,chart_height noenhanced font "sans,9" }
 set output outbase.".".fmt
 set title chart_title
 set xrange [-0.5:ncols-0.5]
@@ -23,7 +23,7 @@ set border 0
 set palette defined (-2 "#2166ac", -1 "#92c5de", 0 "#f7f7f7", 1 "#f4a582", 2 "#b2182b")
 set cbrange [-2:2]
 set cbtics ("1/4" -2, "1/2" -1, "1" 0, "2" 1, "4" 2)
-set cblabel "ratio to the baseline (log scale; grey: interval holds 1)"
+set cblabel "ratio to the baseline (log scale)"
 set style fill solid 1.0 border rgb "white"
 plot datafile using 1:($4 == 0 ? $2 : NaN):(0.5):(0.5):3 with boxxyerror fc palette, \
      datafile using 1:($4 == 1 ? $2 : NaN):(0.5):(0.5) with boxxyerror fc rgb "#d9d9d9", \
