@@ -1,8 +1,11 @@
 // alloc_sizes.go — Go twins of workloads/alloc/blowup.c (reuse across a
 // sequence of threads: here goroutines run one after another),
-// malloc-large.c (5-25 MiB buffers zero-filled by hand) and alloc-test.c
-// (Pareto-skewed reuse, every byte written and read back).
+// malloc-large.c (5-25 MiB buffers zero-filled by hand), alloc-test.c
+// (Pareto-skewed reuse, every byte written and read back) and threadtest.c
+// (bursts of same-size allocations, then of drops).
 package main
+
+import "sync/atomic"
 
 func blowupRun(c *runCtx) int {
 	nthreads, liveMiB := c.paramI("threads"), c.paramI("live_mib")
@@ -203,7 +206,45 @@ func allocTestRun(c *runCtx) int {
 	return status
 }
 
+func threadtestRun(c *runCtx) int {
+	iterations, objects := c.paramI("iterations"), c.paramI("objects")
+	work, size := c.paramI("work"), c.paramI("size")
+	if iterations < 0 || objects < int64(c.threads) || size < 1 || work < 0 {
+		return c.fail(statusUsage, "threadtest: need iterations >= 0, objects >= threads, size >= 1, work >= 0")
+	}
+	n := int(objects / int64(c.threads))
+	var k counter
+	var sink atomic.Uint64
+	c.timerStart()
+	status := goAll(c.threads, func(t int) int {
+		blocks := make([][]byte, n)
+		var acc uint64
+		defer func() { sink.Add(acc) }()
+		for it := int64(0); it < iterations; it++ {
+			for i := range blocks {
+				blocks[i] = make([]byte, size)
+				mark(blocks[i], cookie(uint64(t), uint64(it), uint64(i)))
+				acc = localWork(work, acc)
+			}
+			for i := range blocks {
+				if !marked(blocks[i], cookie(uint64(t), uint64(it), uint64(i))) {
+					return c.verifyFail("threadtest: goroutine %d iteration %d object %d (%d B): cookie overwritten "+
+						"while live", t, it, i, size)
+				}
+				blocks[i] = nil
+				acc = localWork(work, acc)
+			}
+			k.add(uint64(n), uint64(n), uint64(n)*uint64(size))
+		}
+		return statusOK
+	})
+	c.timerStop()
+	c.countAllocs(&k)
+	return status
+}
+
 func init() {
+	workloads["threadtest"] = threadtestRun
 	workloads["blowup"] = blowupRun
 	workloads["malloc-large"] = mallocLargeRun
 	workloads["alloc-test"] = allocTestRun
