@@ -282,9 +282,8 @@ func main() {
 	if bad := checkGoSettings(); bad != "" {
 		usageExit("%s", bad)
 	}
-	_, unsupported := noTwin[c.workload]
 	table, known := paramTables[c.workload]
-	if !known && !unsupported {
+	if !known {
 		usageExit("unknown workload '%s'", c.workload)
 	}
 	c.quick = preset == "quick"
@@ -301,7 +300,7 @@ func main() {
 		if !ok || k == "" {
 			usageExit("--param %s: expected key=value", kv)
 		}
-		if _, has := c.params[k]; !has && !unsupported {
+		if _, has := c.params[k]; !has {
 			usageExit("workload %s has no parameter '%s'", c.workload, k)
 		}
 		c.params[k] = v
