@@ -25,12 +25,12 @@ mkdir -p "$build/scratch-corpus" "$build/artifacts"
 sources=""
 # The target's folder and tests/fuzz/common (stand-ins for generated headers)
 # come first on the include path.
-incs="-I$dir -I$root/tests/fuzz/common"
+incs="-I$dir -I$root/tests/fuzz/common -iquote $root -iquote $root/allocators"
 if [ -f "$dir/sources" ]; then
     while read -r src; do
         [ -n "$src" ] || continue
         sources="$sources $root/$src"
-        incs="$incs -I$(dirname "$root/$src")"
+        incs="$incs -iquote $(dirname "$root/$src")"
     done < "$dir/sources"
 fi
 
