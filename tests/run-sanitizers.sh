@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-sanitizers.sh — the allocator and harness unit tests under ASan+UBSan
 # (build-asan: -Db_sanitize=address,undefined; suites conformance, gostyle,
-# harness, workloads) and the scheduler tests under TSan (build-tsan:
+# harness, workloads, report) and the scheduler tests under TSan (build-tsan:
 # -Db_sanitize=thread; suites gmp, sched).  Suites that do not exist yet are
 # skipped with a note.  In a sanitizer build only the glibc worker is built
 # (allocators/meson.build): a sanitized process cannot run another malloc.
@@ -70,7 +70,7 @@ phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(asan tsan)
 for phase in "${phases[@]}"; do
     case $phase in
-    asan) sanitize asan address,undefined '' conformance gostyle harness workloads || status=1 ;;
+    asan) sanitize asan address,undefined '' conformance gostyle harness workloads report || status=1 ;;
     tsan) sanitize tsan thread '^sched-(matrix|allocators|go)-' gmp sched || status=1 ;;
     *) echo "usage: $0 [asan|tsan]..." >&2; exit 2 ;;
     esac
