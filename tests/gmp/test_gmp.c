@@ -829,14 +829,8 @@ static void check_run_refused(const char *options, const char *env, const char *
         _exit(ran ? 3 : 0);
     }
     close(out[1]);
-    char said[512] = "";
-    size_t n = 0;
-    ssize_t r;
-    while (n < sizeof said - 1 && (r = read(out[0], said + n, sizeof said - 1 - n)) > 0) n += (size_t)r;
-    said[n] = 0;
-    close(out[0]);
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
+    char said[512];
+    int status = child_output(pid, out[0], said, sizeof said);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     char want[512];
     snprintf(want, sizeof want, "%s\n", message);

@@ -141,14 +141,8 @@ static void test_refused(void) {
         _exit(127);
     }
     close(out[1]);
-    char said[512] = "";
-    size_t n = 0;
-    ssize_t r;
-    while (n < sizeof said - 1 && (r = read(out[0], said + n, sizeof said - 1 - n)) > 0) n += (size_t)r;
-    said[n] = 0;
-    close(out[0]);
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
+    char said[512];
+    int status = child_output(pid, out[0], said, sizeof said);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     if (strcmp(said, "GOSTYLEDEBUG: unknown key mcahce " KNOWN "\n") != 0) {
         fprintf(stderr, "stderr of the refused run: '%s'\n", said);
