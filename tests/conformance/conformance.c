@@ -16,8 +16,9 @@
  *
  *   conformance [TEST | TEST/CHECK]   run every check, or those named
  *   conformance --list                the checks' names
- *   conformance --stress-params       the `--param` arguments with which
- *       `asbench stress` leaves out what the declarations name
+ *
+ * `asbench stress` leaves out what the declarations name itself: the worker
+ * reads the same declarations (harness/worker.c).
  *
  * Alignment rule: a block of n bytes is aligned for any object of size ≤ n
  * (C17 7.22.3), capped at 16: so n ≥ 16 → 16-byte aligned, smaller blocks at
@@ -491,32 +492,6 @@ static int count_malformed(void) {
     return n;
 }
 
-/* --stress-params: "--param apis=…" without the APIs the declarations leave
- * out, "--param fork_every_ms=0" when one leaves out fork. */
-static int print_stress_params(void) {
-    if (count_malformed()) {
-        fprintf(stderr, "conformance: allocators/%s.c declares a malformed known deviation (run conformance)\n",
-                asb_backend_linked.name);
-        return 2;
-    }
-    bool left_out[NAPIS] = {false}, any_api = false, fork = false;
-    for (const asb_known_deviation *d = deviations(); d && d->reason; d++) {
-        if (!d->stress_leaves_out) continue;
-        int i = api_index(d->stress_leaves_out);
-        if (i < 0) fork = true;
-        else left_out[i] = any_api = true;
-    }
-    if (any_api) {
-        printf("--param apis=");
-        const char *sep = "";
-        for (int i = 0; i < NAPIS; i++)
-            if (!left_out[i]) printf("%s%s", sep, stress_apis[i]), sep = ",";
-        printf("\n");
-    }
-    if (fork) printf("--param fork_every_ms=0\n");
-    return 0;
-}
-
 /* Runs a check in a child process, so a crash is one failed check (named by
  * its signal) and the others still run. */
 static bool run_isolated(bool (*fn)(void)) {
@@ -571,7 +546,7 @@ static void report(size_t k, const conformance_check *c) {
 int main(int argc, char **argv) {
     const char *only = argc > 1 ? argv[1] : NULL;
     if (argc > 2) {
-        fprintf(stderr, "usage: conformance [TEST | TEST/CHECK | --list | --stress-params]\n");
+        fprintf(stderr, "usage: conformance [TEST | TEST/CHECK | --list]\n");
         return 2;
     }
     char buf[128];
@@ -579,7 +554,6 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < NCHECKS; i++) puts(check_name(checks[i].test, checks[i].check, buf));
         return 0;
     }
-    if (only && !strcmp(only, "--stress-params")) return print_stress_params();
     bool selected[NCHECKS];
     size_t planned = 0;
     for (size_t i = 0; i < NCHECKS; i++) {
