@@ -143,11 +143,11 @@ void asb_measure(const asb_cell *c, const run_env *env, const char *timeline_pat
 }
 
 void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r) {
+    init_result(r);
     if (is_go(c)) {
         r->counters_note = asb_xstrdup("cachegrind: the Go runtime's worker has no client requests for the timed region");
         return;
     }
-    if (strcmp(r->o.status, "ok") != 0) return;
     char *out = asb_xasprintf("%s/.callgrind-%d.out", env->dir, (int)getpid());
     asb_argv argv = {0};
     asb_counters_valgrind_argv(&argv, out);
@@ -158,8 +158,6 @@ void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r) {
     asb_outcome o;
     asb_client_run(&l, &o);
     asb_argv_free(&argv);
-    free(r->counters_note);
-    r->counters_note = NULL;
     asb_callgrind_counts counts;
     char *err = NULL;
     if (strcmp(o.status, "ok") != 0)

@@ -32,8 +32,8 @@ typedef struct run_result {
 
 /* Runs cell c once (timeline to timeline_path, may be NULL). */
 void asb_measure(const asb_cell *c, const run_env *env, const char *timeline_path, run_result *r);
-/* Runs cell c once more under valgrind (callgrind, cache simulation; the
- * timed region only) and puts the counts into r. */
+/* Runs cell c under valgrind (callgrind, cache simulation; the timed region
+ * only) and fills r with the counts, or with the reason they are NA. */
 void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r);
 void asb_run_result_free(run_result *r);
 /* The timed region of a run in seconds, NaN if it did not give one. */

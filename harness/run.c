@@ -410,10 +410,7 @@ static void prepare_group(runner *r, int g, bool calibrated) {
         for (int k = 0; k < n && r->counts && !interrupted; k++) {
             asb_cell *c = &r->m->cells[cells[k]];
             progress(r, c, "counts (valgrind)");
-            run_result res;
-            asb_measure(c, &r->env, NULL, &res);
-            asb_measure_counts(c, &r->env, &res);
-            r->counts[cells[k]] = res;
+            asb_measure_counts(c, &r->env, &r->counts[cells[k]]);
             r->count++;
         }
     }
