@@ -28,6 +28,13 @@ char *asb_xstrndup(const char *s, size_t n);
 char *asb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Directory holding the asbench executable (and the workers). */
 const char *asb_exe_dir(void);
+/* Path of the worker executable of a built backend (allocated): asbench-worker-NAME
+ * beside asbench, or for "go" the Go runtime's worker in the build tree. */
+char *asb_worker_path(const char *worker);
+/* Whether the Go runtime's worker was built (go was found at build time). */
+bool asb_go_worker_built(void);
+/* CLOCK_MONOTONIC in seconds. */
+static inline double asb_now_s(void) { return (double)asb_now_ns() / 1e9; }
 /* mkdir -p; returns 0 or -1 with errno. */
 int asb_mkdirs(const char *path);
 

@@ -52,12 +52,6 @@ void asb_argv_free(asb_argv *a) {
     *a = (asb_argv){0};
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The machine's busy and steal time so far, in seconds (all CPUs), from the
  * first line of /proc/stat; false where it cannot be read. */
 static bool cpu_times(double *busy_s, double *steal_s) {
@@ -205,7 +199,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
     double busy0 = 0, steal0 = 0;
     bool have_cpu = cpu_times(&busy0, &steal0);
     fflush(NULL);
-    double t0 = now_s();
+    double t0 = asb_now_s();
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));
     if (pid == 0) exec_child(l, results[1], errors[1]);
@@ -230,20 +224,20 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
         if (timeline) {
             long rss = asb_rss_kb(pid);
             /* 0 once the child has exited and awaits wait4(): not a sample */
-            if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (now_s() - t0) * 1000, rss);
+            if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (asb_now_s() - t0) * 1000, rss);
         }
         wait_ms = timeline ? sample_ms : 50;
         if (wait4(pid, &wstatus, WNOHANG, &o->ru) == pid) exited = true;
         else if (!killed) {
             interrupted = l->interrupted && *l->interrupted;
-            timed_out = !interrupted && l->timeout_s > 0 && now_s() - t0 > l->timeout_s;
+            timed_out = !interrupted && l->timeout_s > 0 && asb_now_s() - t0 > l->timeout_s;
             if (interrupted || timed_out) {
                 killed = true;
                 kill(pid, SIGKILL);
             }
         }
     }
-    o->wall_s = now_s() - t0;
+    o->wall_s = asb_now_s() - t0;
     double busy1, steal1;
     if (have_cpu && cpu_times(&busy1, &steal1)) {
         double own = (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec / 1e6 +

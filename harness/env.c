@@ -235,13 +235,10 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
         const asb_cell *c = &m->cells[i];
         if (asb_strlist_has(&asked, c->alloc.name)) continue;
         asb_strlist_push(&asked, c->alloc.name);
-        char *cmd;
-        if (!strcmp(c->alloc.worker, "go"))
-            cmd = asb_xasprintf("'%s/../workloads/sched/go/asbench-worker-go' --version 2>/dev/null", asb_exe_dir());
-        else if (c->alloc.preload)
-            cmd = asb_xasprintf("echo '%s (LD_PRELOAD %s)'", c->alloc.name, c->alloc.preload);
-        else
-            cmd = asb_xasprintf("'%s/asbench-worker-%s' --version 2>/dev/null", asb_exe_dir(), c->alloc.worker);
+        char *cmd, *worker = asb_worker_path(c->alloc.worker);
+        if (c->alloc.preload) cmd = asb_xasprintf("echo '%s (LD_PRELOAD %s)'", c->alloc.name, c->alloc.preload);
+        else cmd = asb_xasprintf("'%s' --version 2>/dev/null", worker);
+        free(worker);
         char *version = first_line_of(cmd);
         if (version && c->alloc.env) { /* a variant: the base's version and the settings */
             char *with = asb_xasprintf("%s [%s]", version, c->alloc.env);

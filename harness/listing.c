@@ -20,12 +20,10 @@ static void list_backends(void) {
                    b->debian_package);
     }
     /* The Go heap is the Go runtime's own worker, built when go was found. */
-    char *go_worker = asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
-    if (access(go_worker, X_OK) == 0)
+    if (asb_go_worker_built())
         printf("  %-10s found: the real Go heap (Go runtime, GC), in asbench-worker-go; not in --alloc all\n", "go");
     else
         printf("  %-10s MISSING: the Go worker was not built (install Debian package golang-go, then rebuild)\n", "go");
-    free(go_worker);
     printf("  (any other malloc library: --alloc name=/path/to/lib.so; a backend with settings:\n"
            "   --alloc name=backend[VAR=VALUE;…], e.g. gsfree=gostyle[GOSTYLEDEBUG=freegc=1], g50=go[GOGC=50])\n");
 }

@@ -19,20 +19,10 @@
  * (g50=go[GOGC=50]): both have "go" as the backend whose worker runs them. */
 static bool is_go(const asb_cell *c) { return !strcmp(c->alloc.worker, "go"); }
 
-/* The Go worker lives in the build tree beside the C workers' folder. */
-static char *go_worker_path(void) {
-    return asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
-}
-
-static char *worker_path(const asb_cell *c) {
-    if (is_go(c)) return go_worker_path();
-    return asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), c->alloc.worker);
-}
-
 /* The worker's arguments for cell c, after whatever prefix a already holds;
  * counters: the worker's --counters mode, or NULL. */
 static void worker_argv(const asb_cell *c, const char *counters, asb_argv *a) {
-    char *path = worker_path(c);
+    char *path = asb_worker_path(c->alloc.worker);
     asb_argv_push(a, path);
     free(path);
     asb_argv_push(a, "--workload");
@@ -94,20 +84,17 @@ static asb_launch cell_launch(const asb_cell *c, const run_env *env, const asb_a
 
 /* The Go worker is optional at build time: its cells are `unsupported`. */
 static bool go_worker_missing(const asb_cell *c, run_result *r) {
-    if (!is_go(c)) return false;
-    char *go = go_worker_path();
-    bool missing = access(go, X_OK) != 0;
-    if (missing) {
-        snprintf(r->o.status, sizeof r->o.status, "unsupported");
-        r->o.message = asb_xasprintf("Go worker %s is missing: go was not found at build time "
-                                     "(install Debian package golang-go and rebuild)", go);
-        r->o.lines = asb_xstrdup("");
-        r->o.fields = asb_xstrdup("");
-        r->o.fields_len = 1;
-        r->o.err_tail = asb_xstrdup("");
-    }
+    if (!is_go(c) || asb_go_worker_built()) return false;
+    char *go = asb_worker_path("go");
+    snprintf(r->o.status, sizeof r->o.status, "unsupported");
+    r->o.message = asb_xasprintf("Go worker %s is missing: go was not found at build time "
+                                 "(install Debian package golang-go and rebuild)", go);
+    r->o.lines = asb_xstrdup("");
+    r->o.fields = asb_xstrdup("");
+    r->o.fields_len = 1;
+    r->o.err_tail = asb_xstrdup("");
     free(go);
-    return missing;
+    return true;
 }
 
 static void init_result(run_result *r) {

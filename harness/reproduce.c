@@ -96,12 +96,7 @@ static bool available(const char *option, const char *name) {
         return b && b->found;
     }
     if (!strcmp(option, "--workload")) return asb_workload_find(name) != NULL;
-    if (!strcmp(name, "go")) {
-        char *worker = asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
-        bool found = access(worker, X_OK) == 0;
-        free(worker);
-        return found;
-    }
+    if (!strcmp(name, "go")) return asb_go_worker_built();
     return asb_sched_find(name) != NULL;
 }
 

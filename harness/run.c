@@ -195,12 +195,6 @@ static const char *parse_options(int argc, char **argv, asb_matrix *m, const cha
     return resume;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Parses "0-3,6" into a CPU set; false if it names no usable CPU. */
 static bool parse_cpulist(const char *list, cpu_set_t *set) {
     CPU_ZERO(set);
@@ -266,7 +260,7 @@ static int reps_done(runner *r, int cell) {
 }
 
 static void progress(runner *r, const asb_cell *c, const char *what) {
-    double elapsed = now_s() - r->start;
+    double elapsed = asb_now_s() - r->start;
     fprintf(stderr, "[%d/%d] %s %s%s%s t=%d %s %s (ETA %.0f s)\n", r->count + 1, r->total, c->workload->name,
             c->alloc.name, c->sched ? " " : "", c->sched ? c->sched : "", c->threads, c->params, what,
             r->count && r->count < r->total ? elapsed / r->count * (r->total - r->count) : 0.0);
@@ -494,7 +488,7 @@ static void converge(runner *r, double deadline) {
         for (int i = 0; i < m->ncells; i++) free(v[i]);
         free(v);
         free(n);
-        if (!left || interrupted || (m->budget_s > 0 && now_s() > deadline)) break;
+        if (!left || interrupted || (m->budget_s > 0 && asb_now_s() > deadline)) break;
         fprintf(stderr, "asbench: %d cells wider than +-%.3g%%: one more repetition each\n", left, 100 * m->target_ci);
         r->total += left;
         for (int i = 0; i < m->ncells && !interrupted; i++)
@@ -611,7 +605,7 @@ int asb_cmd_run(int argc, char **argv) {
     bool warm = m.warmup || m.min_time_s > 0;
     r.total = todo + (warm ? cells_left : 0) + (r.counts ? cells_left : 0);
     if (resume) fprintf(stderr, "asbench: resuming %s: %d runs left\n", dir, todo);
-    r.start = now_s();
+    r.start = asb_now_s();
     for (int g = 0; g < r.ngroups && !interrupted; g++) prepare_group(&r, g, group_started[g]);
     for (int rep = 1; rep <= m.reps && !interrupted; rep++)
         for (int i = 0; i < m.ncells && !interrupted; i++)
@@ -628,7 +622,7 @@ int asb_cmd_run(int argc, char **argv) {
                 csv_path, dir);
         return 130;
     }
-    fprintf(stderr, "asbench: %d runs in %.1f s, %d failed; results in %s\n", r.count, now_s() - r.start, r.failures,
+    fprintf(stderr, "asbench: %d runs in %.1f s, %d failed; results in %s\n", r.count, asb_now_s() - r.start, r.failures,
             csv_path);
     if (asb_write_summary(dir) == 0) fprintf(stderr, "asbench: summary %s/summary.csv\n", dir);
     if (plot && asb_plot_dir(dir, m.baseline) != 0)

@@ -251,7 +251,7 @@ static finding classify(const asb_outcome *o) {
 static void run_worker(const security_options *opt, const asb_alloc_choice *alloc, const sec_scenario *s,
                        asb_outcome *out) {
     asb_argv argv = {0};
-    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->worker);
+    char *path = asb_worker_path(alloc->worker);
     asb_argv_push(&argv, path);
     free(path);
     const char *fixed[] = {"--workload", "security", "--result-fd", "3"};

@@ -116,7 +116,7 @@ static const char *value_or(const asb_outcome *o, const char *key, const char *f
 /* Runs the torture against one backend; prints its verdict; true if it passed. */
 static bool stress_one(const stress_options *o, const asb_alloc_choice *alloc) {
     asb_argv argv = {0};
-    char *path = asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), alloc->worker);
+    char *path = asb_worker_path(alloc->worker);
     asb_argv_push(&argv, path);
     free(path);
     const char *fixed[] = {"--workload", "stress", "--seed", o->seed, "--result-fd", "3"};

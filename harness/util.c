@@ -139,14 +139,24 @@ const int asb_nbackends = sizeof asb_backends / sizeof *asb_backends;
  * found by name like them. */
 static const char go_heap[] = "go";
 
+char *asb_worker_path(const char *worker) {
+    if (!strcmp(worker, go_heap)) return asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
+    return asb_xasprintf("%s/asbench-worker-%s", asb_exe_dir(), worker);
+}
+
+bool asb_go_worker_built(void) {
+    char *worker = asb_worker_path(go_heap);
+    bool built = access(worker, X_OK) == 0;
+    free(worker);
+    return built;
+}
+
 const asb_backend_entry *asb_backend_entry_find(const char *name) {
     for (int i = 0; i < asb_nbackends; i++)
         if (strcmp(asb_backends[i].name, name) == 0) return &asb_backends[i];
     if (strcmp(name, go_heap) != 0) return NULL;
     static asb_backend_entry go = {go_heap, false, "golang-go", ""};
-    char *worker = asb_xasprintf("%s/../workloads/sched/go/asbench-worker-go", asb_exe_dir());
-    go.found = access(worker, X_OK) == 0;
-    free(worker);
+    go.found = asb_go_worker_built();
     return &go;
 }
 
