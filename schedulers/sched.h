@@ -52,6 +52,7 @@ enum {
     ASB_CAP_PREEMPTION = 1u << 3, /* a task that never yields is preempted */
     ASB_CAP_INJECTION  = 1u << 4, /* spawn from a thread outside the scheduler */
     ASB_CAP_MANY_TASKS = 1u << 5, /* a million live tasks */
+    ASB_CAP_NET        = 1u << 6, /* the net_* socket calls below */
 };
 
 /* One case of select(). */
@@ -111,6 +112,22 @@ typedef struct asb_sched {
 
     /* Counters after run() returned (may be NULL): emit("steals", n) … */
     void (*stats)(asb_stat_emit emit, void *cookie);
+
+    /* Sockets (ASB_CAP_NET), for the server workloads.  The fd is any
+     * stream socket the task created (socket/bind/listen are plain libc
+     * calls); the scheduler makes it non-blocking on first use.  A call that
+     * cannot complete parks the calling task until the fd is ready (gmp's
+     * netpoller, an epoll loop of the scheduler's own) or blocks the OS thread
+     * (threads).  deadline_ns is an absolute CLOCK_MONOTONIC time, 0 = none.
+     * Results: as the libc call (fd, byte count, 0), or -errno: -ETIMEDOUT
+     * once the deadline passed, -EBADF when another task closed the fd with
+     * net_close while this one was parked on it.  read returns what is there
+     * (≥ 1 byte, 0 at end of stream); write writes all n bytes or fails. */
+    int (*net_accept)(int listen_fd, uint64_t deadline_ns);
+    int (*net_connect)(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns);
+    long (*net_read)(int fd, void *buf, size_t n, uint64_t deadline_ns);
+    long (*net_write)(int fd, const void *buf, size_t n, uint64_t deadline_ns);
+    int (*net_close)(int fd);
 } asb_sched;
 
 /* Registry (schedulers/registry.c). */

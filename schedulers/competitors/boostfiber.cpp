@@ -292,6 +292,8 @@ const asb_sched boostfiber_sched = {
     .wg_free = bf_wg_free, .mutex_make = bf_mutex_make, .mutex_lock = bf_mutex_lock,
     .mutex_unlock = bf_mutex_unlock, .mutex_free = bf_mutex_free, .sleep_ns = bf_sleep_ns,
     .syscall_enter = bf_noop, .syscall_exit = bf_noop, .stats = bf_stats,
+    .net_accept = nullptr, .net_connect = nullptr, .net_read = nullptr, .net_write = nullptr,
+    .net_close = nullptr,
 };
 
 } // namespace
