@@ -26,6 +26,9 @@ void *asb_xmalloc(size_t n);
 char *asb_xstrdup(const char *s);
 char *asb_xstrndup(const char *s, size_t n);
 char *asb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s (NULL = "") as a JSON string: quotes, backslashes, control and non-ASCII
+ * bytes escaped, so text from other processes cannot break the document. */
+void asb_json_string(FILE *f, const char *s);
 /* Directory holding the asbench executable (and the workers). */
 const char *asb_exe_dir(void);
 /* Path of the worker executable of a built backend (allocated): asbench-worker-NAME

@@ -28,8 +28,9 @@ static const char *usage =
     "               instructions_per_op, d1_misses_per_op, ll_misses_per_op)\n"
     "  --alpha      false discovery rate across the cells (Benjamini-Hochberg on the one-sided\n"
     "               Mann-Whitney p-values) and 1 - the level of the ratio intervals (default 0.05)\n"
-    "  --metric     numeric column compared, lower is better (default ns_per_op; also cpu_ns_per_op,\n"
-    "               instructions_per_op, peak_rss_kb, wall_s, ...)\n"
+    "  --metric     figure compared, lower is better: a numeric column (default ns_per_op; also\n"
+    "               cpu_ns_per_op, instructions_per_op, peak_rss_kb, wall_s, ...) or a key of the\n"
+    "               extra column (native.heap_released_bytes, or its short name when unique)\n"
     "exit status: 0 no regression, 1 at least one regression, 2 bad input\n";
 
 /* Counts that valgrind simulates: the same binary and input give the same
@@ -58,9 +59,12 @@ static double parse_fraction(const char *opt, const char *v, bool percent_ok) {
     return x;
 }
 
-static bool has_column(const asb_results *r, const char *name) {
-    for (int j = 0; j < r->ncols; j++)
-        if (!strcmp(r->header[j], name)) return true;
+/* Whether some row has the figure, as a column or a key of `extra`. */
+static bool has_metric(const asb_results *r, const char *name) {
+    if (asb_results_column(r, name) >= 0) return true;
+    double v;
+    for (int row = 0; row < r->nrows; row++)
+        if (asb_results_value(r, row, name, &v) != 0) return true;
     return false;
 }
 
@@ -152,11 +156,12 @@ int asb_cmd_compare(int argc, char **argv) {
     side old, new;
     load_side(paths[0], &old);
     load_side(paths[1], &new);
-    if (!has_column(&old.r, metric) && !has_column(&new.r, metric)) {
+    if (!has_metric(&old.r, metric) && !has_metric(&new.r, metric)) {
         char columns[2048] = "";
         for (int j = 0; j < old.r.ncols; j++)
             snprintf(columns + strlen(columns), sizeof columns - strlen(columns), "%s%s", j ? ", " : "", old.r.header[j]);
-        asb_die_usage("compare: unknown metric '%s': neither OLD nor NEW has such a column (OLD's columns: %s)", metric,
+        asb_die_usage("compare: unknown metric '%s': neither OLD nor NEW has such a column or "
+                      "key of extra (OLD's columns: %s)", metric,
                       columns);
     }
     old.n = asb_summarize_metrics(&old.r, alpha, &metric, 1, &old.cells);

@@ -22,16 +22,6 @@
 
 #include "asbench.h"
 
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* First line of a command's output, trimmed, or NULL. */
 static char *first_line_of(const char *cmd) {
     FILE *p = popen(cmd, "r");
@@ -190,42 +180,42 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
     gethostname(host, sizeof host - 1);
 
     fprintf(f, "{\n  \"start_time\": ");
-    json_string(f, stamp);
+    asb_json_string(f, stamp);
     fprintf(f, ",\n  \"command_line\": [\"asbench\", \"run\"");
     for (int i = 0; i < argc; i++) {
         fputs(", ", f);
-        json_string(f, argv[i]);
+        asb_json_string(f, argv[i]);
     }
     fprintf(f, "],\n  \"host\": ");
-    json_string(f, host);
+    asb_json_string(f, host);
     fprintf(f, ",\n  \"cpu_model\": ");
-    json_string(f, model ? model : "unknown");
+    asb_json_string(f, model ? model : "unknown");
     fprintf(f, ",\n  \"cpus_online\": %ld,\n  \"kernel\": ", sysconf(_SC_NPROCESSORS_ONLN));
-    json_string(f, kernel);
+    asb_json_string(f, kernel);
     fprintf(f, ",\n  \"compiler\": ");
-    json_string(f, compiler());
+    asb_json_string(f, compiler());
     fprintf(f, ",\n  \"git_revision\": ");
-    json_string(f, rev ? rev : "unknown");
+    asb_json_string(f, rev ? rev : "unknown");
     fprintf(f, ",\n  \"git_dirty\": %s", rev ? (dirty ? "true" : "false") : "null");
     char *governor = cpu_governors(), *thp_enabled = thp_mode("enabled"), *thp_defrag = thp_mode("defrag"),
          *pmu = pmu_status();
     fprintf(f, ",\n  \"machine_id\": ");
-    json_string(f, asb_machine_id());
+    asb_json_string(f, asb_machine_id());
     fprintf(f, ",\n  \"cpu_governor\": ");
-    json_string(f, governor);
+    asb_json_string(f, governor);
     fprintf(f, ",\n  \"transparent_hugepage\": {\"enabled\": ");
-    json_string(f, thp_enabled);
+    asb_json_string(f, thp_enabled);
     fprintf(f, ", \"defrag\": ");
-    json_string(f, thp_defrag);
+    asb_json_string(f, thp_defrag);
     fprintf(f, "},\n  \"pmu\": ");
-    json_string(f, pmu);
+    asb_json_string(f, pmu);
     free(governor);
     free(thp_enabled);
     free(thp_defrag);
     free(pmu);
     fprintf(f, ",\n  \"settings\": {\"reps\": %d, \"warmup\": %s, \"timeout_s\": %g, \"sample_ms\": %d, "
                "\"pin\": ", m->reps, m->warmup ? "true" : "false", m->timeout_s, m->sample_ms);
-    json_string(f, m->pin ? m->pin : "none");
+    asb_json_string(f, m->pin ? m->pin : "none");
     fprintf(f, ", \"futex_counts\": %s, \"shard\": \"%d/%d\"}", m->futex_counts ? "true" : "false",
             m->shard_index, m->shard_count);
     /* Versions as the workers report them (the library actually loaded). */
@@ -246,9 +236,9 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
             version = with;
         }
         fprintf(f, "%s\n    ", asked.n > 1 ? "," : "");
-        json_string(f, c->alloc.name);
+        asb_json_string(f, c->alloc.name);
         fputs(": ", f);
-        json_string(f, version ? version : "unavailable");
+        asb_json_string(f, version ? version : "unavailable");
         free(version);
         free(cmd);
     }
@@ -260,9 +250,9 @@ void asb_write_env(const char *dir, int argc, char **argv, const asb_matrix *m) 
         asb_strlist_push(&asked, c->sched);
         char *what = asb_xasprintf("%s [%s]", c->sched_base, c->sched_env);
         fprintf(f, "%s\n    ", asked.n > 1 ? "," : "");
-        json_string(f, c->sched);
+        asb_json_string(f, c->sched);
         fputs(": ", f);
-        json_string(f, what);
+        asb_json_string(f, what);
         free(what);
     }
     fprintf(f, "%s}\n}\n", asked.n ? "\n  " : "");

@@ -68,16 +68,6 @@ static const char *row_machine(const asb_results *r, int row) {
     return *m && strcmp(m, "NA") ? m : "unknown";
 }
 
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* One row's (group, machine), sortable so that a group's machines are
  * neighbours. */
 typedef struct group_machine {
@@ -283,13 +273,13 @@ int asb_cmd_merge(int argc, char **argv) {
     for (int d = 0; d < dirs.n; d++) {
         asb_strlist seen_here = {0};
         fprintf(e, "%s\n  {\"folder\": ", d ? "," : "");
-        json_string(e, dirs.items[d]);
+        asb_json_string(e, dirs.items[d]);
         fprintf(e, ", \"machines\": [");
         for (int r = 0; r < res[d].nrows; r++) {
             const char *machine = row_machine(&res[d], r);
             if (asb_strlist_has(&seen_here, machine)) continue;
             fprintf(e, "%s", seen_here.n ? ", " : "");
-            json_string(e, machine);
+            asb_json_string(e, machine);
             asb_strlist_push(&seen_here, machine);
         }
         fprintf(e, "]}");
@@ -298,9 +288,9 @@ int asb_cmd_merge(int argc, char **argv) {
     fprintf(e, "],\n\"mixed_machine_groups\": [");
     for (int g = 0; g < mixed.n; g++) {
         fprintf(e, "%s\n  {\"group\": ", g ? "," : "");
-        json_string(e, mixed.items[g]);
+        asb_json_string(e, mixed.items[g]);
         fprintf(e, ", \"machines\": ");
-        json_string(e, mixed_machines.items[g]);
+        asb_json_string(e, mixed_machines.items[g]);
         fprintf(e, "}");
     }
     fprintf(e, "],\n\"merged_shards\": [\n");

@@ -160,20 +160,9 @@ static void json_number(FILE *f, double v) {
     else fprintf(f, "%.4g", v);
 }
 
-/* Commands come from other users' processes: escape them. */
-static void json_text(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void write_snapshot(FILE *f, const asb_noise *s) {
     fputs("{\"time\": ", f);
-    json_text(f, s->time);
+    asb_json_string(f, s->time);
     fputs(", \"loadavg\": [", f);
     for (int i = 0; i < 3; i++) {
         if (i) fputs(", ", f);
@@ -183,7 +172,7 @@ static void write_snapshot(FILE *f, const asb_noise *s) {
             s->jiffies_total, s->jiffies_busy, s->jiffies_steal);
     for (int i = 0; i < s->nbusy; i++) {
         fprintf(f, "%s{\"pid\": %d, \"command\": ", i ? ", " : "", s->busy[i].pid);
-        json_text(f, s->busy[i].command);
+        asb_json_string(f, s->busy[i].command);
         fputs(", \"cpu_percent\": ", f);
         json_number(f, s->busy[i].cpu_percent);
         fputc('}', f);

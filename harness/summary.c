@@ -118,8 +118,8 @@ int asb_summarize_metrics(const asb_results *r, double alpha, const char *const 
         }
         s->ok++;
         for (int m = 0; m < nmetrics; m++) {
-            double v = asb_results_num(r, row, metrics[m]);
-            if (!isnan(v)) push_value(&s->values[m], &counts[c][m], v);
+            double v; /* a column, or a key of `extra` (malloc_p99_ns) */
+            if (asb_results_value(r, row, metrics[m], &v) == 1 && !isnan(v)) push_value(&s->values[m], &counts[c][m], v);
         }
     }
     for (int c = 0; c < ncells; c++) {

@@ -13,6 +13,16 @@
 #include "asbench.h"
 #include "settings.h"
 
+void asb_json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static void vmessage(const char *fmt, va_list ap) {
     fputs("asbench: ", stderr);
     vfprintf(stderr, fmt, ap);

@@ -6,7 +6,8 @@
 #            cells is not significant after Benjamini–Hochberg (10 vs 10 is),
 #            the geometric mean per backend and scheduler
 #   metric   compare --metric: a deterministic count changed by 2% (flagged at
-#            1%, the default, not at 3%), a column that is absent or all NA
+#            1%, the default, not at 3%), a column that is absent or all NA,
+#            a key of the extra column
 #   flags    summary.csv and report.md: a bimodal and a noisy cell, no ratio
 #            across machines
 #   env      env.json's machine id, governor, THP and PMU
@@ -96,6 +97,19 @@ metric)
     pass "an all-NA metric is bad input, not a silent pass"
     expect 2 "a metric no folder has" "$A" compare "$T/i1" "$T/i2" --metric cpu_ns_per_op
     grep -q "unknown metric 'cpu_ns_per_op'" "$T/err" || fail "message for an absent metric"
+    # ns/op as a key of the extra column, by full and by short name.
+    gen "$T/e1" -v seed=1 -v cells=4
+    gen "$T/e2" -v seed=2 -v cells=4 -v sc=3 -v shift=1.2
+    for d in e1 e2; do
+        mkdir -p "$T/x$d"
+        awk -F, -v OFS=, 'NR == 1 { print $0, "extra"; next } { print $0, "native.heap_unused=" $9 ";other=1" }' \
+            "$T/$d/results.csv" >"$T/x$d/results.csv"
+    done
+    expect 1 "a key of extra by its full name" "$A" compare "$T/xe1" "$T/xe2" --metric native.heap_unused
+    grep 'cell=3 ' "$T/out" | grep -q REGRESSION && out_has "1 regressions" || { cat "$T/out"; fail "the 20% change of an extra key"; }
+    expect 1 "a key of extra by its short name" "$A" compare "$T/xe1" "$T/xe2" --metric heap_unused
+    expect 0 "an extra key that did not change" "$A" compare "$T/xe1" "$T/xe2" --metric other
+    pass "compare --metric reads keys of the extra column"
     ;;
 flags)
     # nocache: 52 or 88 ns per process (bimodal); mimalloc: CV 7%, on another machine.
