@@ -5,9 +5,15 @@
  * fast paths (thread cache hit, free to the owning thread's cache) with a
  * bounded live set, so peak RSS measures per-size-class overhead.
  *
+ * With keep_live=1 the final frees are skipped: every thread's slots stay
+ * live after run() returns (until the worker exits or the next run), so the
+ * backend's native figures, read after the run, describe a known live set
+ * (reported as live_bytes, the requested bytes) in its steady-state spans:
+ * fragmentation inside spans after churn, set against the real Go heap's.
+ *
  * Verification: every block carries a cookie derived from its slot and
  * generation in its first word and a tag in its last byte (alloc_util.h);
- * both are checked before the block is freed.
+ * both are checked before the block is freed or kept.
  */
 #include <stdlib.h>
 
@@ -17,7 +23,27 @@ typedef struct churn_thread {
     asb_ctx *ctx;
     int index;
     int status;
+    awl_block *kept; /* keep_live=1: the slots, handed to churn_kept */
+    uint64_t kept_bytes;
 } churn_thread;
+
+/* keep_live=1's blocks, reachable until the next run frees them (or the
+ * worker exits), so leak checkers see them as live on purpose. */
+static struct {
+    awl_block **slots; /* one array of `nslots` per thread */
+    int nthreads;
+    size_t nslots;
+} churn_kept;
+
+static void churn_free_kept(void) {
+    for (int i = 0; i < churn_kept.nthreads; i++) {
+        for (size_t k = 0; churn_kept.slots[i] && k < churn_kept.nslots; k++) free(churn_kept.slots[i][k].p);
+        free(churn_kept.slots[i]);
+    }
+    free(churn_kept.slots);
+    churn_kept.slots = NULL;
+    churn_kept.nthreads = 0;
+}
 
 static void *churn_thread_main(void *arg) {
     churn_thread *t = arg;
@@ -44,9 +70,19 @@ static void *churn_thread_main(void *arg) {
         allocs++;
         bytes += size;
     }
-    for (size_t k = 0; k < nslots && t->status == ASB_OK; k++)
-        t->status = awl_block_free(ctx, &slots[k], "churn", t->index, k);
-    free(slots);
+    if (asb_param_i(ctx, "keep_live")) {
+        for (size_t k = 0; k < nslots && t->status == ASB_OK; k++) {
+            if (slots[k].p && !awl_marked(slots[k].p, slots[k].size, slots[k].cookie))
+                t->status = asb_verify_fail(ctx, "churn: thread %d object %zu at %p (%zu B): cookie overwritten "
+                                            "while live", t->index, k, (void *)slots[k].p, slots[k].size);
+            t->kept_bytes += slots[k].p ? slots[k].size : 0;
+        }
+        t->kept = slots; /* the blocks stay allocated (churn_kept) */
+    } else {
+        for (size_t k = 0; k < nslots && t->status == ASB_OK; k++)
+            t->status = awl_block_free(ctx, &slots[k], "churn", t->index, k);
+        free(slots);
+    }
     /* One op = one free+malloc step; the final frees are not counted as ops. */
     asb_count(ctx, (uint64_t)iters, allocs, bytes);
     return NULL;
@@ -57,6 +93,9 @@ static int churn_run(asb_ctx *ctx) {
         return asb_fail(ctx, ASB_USAGE, "churn: need 1 <= min <= max");
     if (asb_param_i(ctx, "slots") < 1 || asb_param_i(ctx, "iters") < 0)
         return asb_fail(ctx, ASB_USAGE, "churn: need slots >= 1 and iters >= 0");
+    int64_t keep_live = asb_param_i(ctx, "keep_live");
+    if (keep_live != 0 && keep_live != 1) return asb_fail(ctx, ASB_USAGE, "churn: keep_live must be 0 or 1");
+    churn_free_kept();
     int n = asb_threads(ctx);
     churn_thread *threads = calloc((size_t)n, sizeof *threads);
     if (!threads) return asb_fail(ctx, ASB_ERROR, "churn: out of memory");
@@ -65,6 +104,18 @@ static int churn_run(asb_ctx *ctx) {
     int status = awl_run_threads(ctx, "churn", n, churn_thread_main, threads, sizeof *threads);
     asb_timer_stop(ctx);
     if (status == ASB_OK) status = awl_first_failure(threads, n, sizeof *threads, offsetof(churn_thread, status));
+    uint64_t live = 0;
+    if (keep_live && (churn_kept.slots = calloc((size_t)n, sizeof *churn_kept.slots))) {
+        churn_kept.nthreads = n;
+        churn_kept.nslots = (size_t)asb_param_i(ctx, "slots");
+        for (int i = 0; i < n; i++) {
+            churn_kept.slots[i] = threads[i].kept;
+            live += threads[i].kept_bytes;
+        }
+    } else if (keep_live && status == ASB_OK) {
+        status = asb_fail(ctx, ASB_ERROR, "churn: out of memory for the kept slots");
+    }
+    if (status == ASB_OK) asb_report(ctx, "live_bytes", (double)live);
     free(threads);
     return status;
 }
@@ -74,6 +125,7 @@ static const asb_param_def churn_params[] = {
     {"max", "256", NULL, "largest block size in bytes"},
     {"slots", "1000", NULL, "live blocks per thread"},
     {"iters", "5000000", "500000", "free+malloc steps per thread"},
+    {"keep_live", "0", NULL, "1 = leave every slot's block live after the run (native figures then show the live set)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,48 +1,92 @@
 // alloc_churn.go — Go twins of workloads/alloc/churn.c (size-class churn with
-// a bounded live set) and span-pinning.c (one 12-byte survivor per 8 KiB
-// span).  A free is dropping the slot's reference after checking its mark.
+// a bounded live set; keep_live=1 leaves the slots live after the run) and
+// span-pinning.c (one 12-byte survivor per 8 KiB span).  A free is dropping
+// the slot's reference after checking its mark.
 package main
 
 import (
 	"sort"
+	"sync/atomic"
 	"unsafe"
 )
 
+// churnSlot is 24 bytes, as the C workload's awl_block, so that the slot
+// tables weigh the same in both heaps (a block's slice header would make
+// it 32): the tables are part of heap-objects when keep_live=1 is compared.
+type churnSlot struct {
+	p      unsafe.Pointer
+	size   int
+	cookie uint64
+}
+
+func (s *churnSlot) intact() bool {
+	return s.p == nil || marked(unsafe.Slice((*byte)(s.p), s.size), s.cookie)
+}
+
+// churnKept holds keep_live=1's slots until the next run or the worker's
+// exit, so the native figures (read after a final collection) see them live.
+var churnKept [][]churnSlot
+
 func churnRun(c *runCtx) int {
 	min, max := c.paramI("min"), c.paramI("max")
-	nslots, iters := c.paramI("slots"), c.paramI("iters")
+	nslots, iters, keepLive := c.paramI("slots"), c.paramI("iters"), c.paramI("keep_live")
 	if min < 1 || max < min {
 		return c.fail(statusUsage, "churn: need 1 <= min <= max")
 	}
 	if nslots < 1 || iters < 0 {
 		return c.fail(statusUsage, "churn: need slots >= 1 and iters >= 0")
 	}
+	if keepLive != 0 && keepLive != 1 {
+		return c.fail(statusUsage, "churn: keep_live must be 0 or 1")
+	}
+	churnKept = make([][]churnSlot, c.threads)
 	var k counter
+	var live atomic.Uint64
+	check := func(slots []churnSlot, t, s int) int {
+		if !slots[s].intact() {
+			return c.verifyFail("churn: goroutine %d object %d (%d B): cookie overwritten while live",
+				t, s, slots[s].size)
+		}
+		return statusOK
+	}
 	c.timerStart()
 	status := goAll(c.threads, func(t int) int {
-		slots := make([]block, nslots)
+		slots := make([]churnSlot, nslots)
 		r := newRng(c.seed + uint64(t)*7919)
 		var allocs, bytes uint64
 		for i := int64(0); i < iters; i++ {
 			s := int(r.below(uint64(nslots)))
-			if st := c.drop(&slots[s], "churn", t, s); st != statusOK {
+			if st := check(slots, t, s); st != statusOK {
 				return st
 			}
 			size := min + int64(r.below(uint64(max-min+1)))
-			slots[s] = newBlock(int(size), cookie(uint64(t), uint64(s), uint64(i)))
+			p := make([]byte, size)
+			slots[s] = churnSlot{unsafe.Pointer(&p[0]), int(size), cookie(uint64(t), uint64(s), uint64(i))}
+			mark(p, slots[s].cookie)
 			allocs++
 			bytes += uint64(size)
 		}
+		var kept uint64
 		for s := range slots {
-			if st := c.drop(&slots[s], "churn", t, s); st != statusOK {
+			if st := check(slots, t, s); st != statusOK {
 				return st
 			}
+			if slots[s].p != nil {
+				kept += uint64(slots[s].size)
+			}
+		}
+		if keepLive == 1 {
+			churnKept[t] = slots
+			live.Add(kept)
 		}
 		k.add(uint64(iters), allocs, bytes)
 		return statusOK
 	})
 	c.timerStop()
 	c.countAllocs(&k)
+	if status == statusOK {
+		c.report("live_bytes", float64(live.Load()))
+	}
 	return status
 }
 

@@ -159,5 +159,4 @@ var noTwin = map[string]string{
 	"sh6bench": "it measures FIFO and LIFO free order around a survivor window; a collector frees in sweep order",
 	"mleak": "it measures memory kept by caches of exited threads; Go's mcaches belong to Ps, which outlive " +
 		"goroutines, so there is no thread-exit path to measure (mstress covers objects outliving their goroutine)",
-	"rptest": "not written yet (a twin is meaningful except for its aligned requests, which Go cannot make)",
 }

@@ -1,11 +1,16 @@
 // alloc_sizes.go — Go twins of workloads/alloc/blowup.c (reuse across a
 // sequence of threads: here goroutines run one after another),
-// malloc-large.c (5-25 MiB buffers zero-filled by hand), alloc-test.c
+// malloc-large.c (5-25 MiB buffers zero-filled by hand; linger_ms: a
+// collection, then RSS read every 10 ms), alloc-test.c
 // (Pareto-skewed reuse, every byte written and read back) and threadtest.c
 // (bursts of same-size allocations, then of drops).
 package main
 
-import "sync/atomic"
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
 
 func blowupRun(c *runCtx) int {
 	nthreads, liveMiB := c.paramI("threads"), c.paramI("live_mib")
@@ -71,10 +76,12 @@ const mib = 1 << 20
 
 func mallocLargeRun(c *runCtx) int {
 	iterations, nslots := c.paramI("iterations"), c.paramI("slots")
-	minMiB, maxMiB := c.paramI("min_mib"), c.paramI("max_mib")
-	if iterations < 0 || nslots < 1 || minMiB < 1 || maxMiB < minMiB {
-		return c.fail(statusUsage, "malloc-large: need iterations >= 0, slots >= 1, 1 <= min_mib <= max_mib")
+	minMiB, maxMiB, lingerMS := c.paramI("min_mib"), c.paramI("max_mib"), c.paramI("linger_ms")
+	if iterations < 0 || nslots < 1 || minMiB < 1 || maxMiB < minMiB || lingerMS < 0 {
+		return c.fail(statusUsage,
+			"malloc-large: need iterations >= 0, slots >= 1, 1 <= min_mib <= max_mib, linger_ms >= 0")
 	}
+	baseKB := rssKB()
 	slots := make([]block, nslots)
 	release := func(s int) int {
 		b := slots[s].p
@@ -113,7 +120,52 @@ func mallocLargeRun(c *runCtx) int {
 		}
 	}
 	c.countAllocs(&k)
+	if lingerMS > 0 {
+		// The C workload's last free hands the buffers back at once; here
+		// they stay garbage until a cycle ends, and an idle program starts
+		// none (until the forced one after 2 minutes), so the scavenger
+		// would have nothing to return: the collection stands for the free.
+		runtime.GC()
+		c.linger(time.Duration(lingerMS)*time.Millisecond, baseKB)
+	}
 	return statusOK
+}
+
+const lingerStep = 10 * time.Millisecond
+
+// linger sleeps in 10 ms steps for d, reporting the RSS returned as
+// malloc-large.c's ml_linger does.
+func (c *runCtx) linger(d time.Duration, baseKB int64) {
+	startKB := rssKB()
+	rss, halfKB := startKB, baseKB+(startKB-baseKB)/2
+	t0 := time.Now()
+	halfSeen, at100ms, at1s := false, false, false
+	c.report("linger_base_rss_kb", float64(baseKB))
+	c.report("linger_start_rss_kb", float64(startKB))
+	for elapsed := time.Duration(0); elapsed < d; {
+		time.Sleep(lingerStep)
+		elapsed = time.Since(t0)
+		ms := float64(elapsed.Milliseconds())
+		rss = rssKB()
+		if !halfSeen && rss <= halfKB {
+			halfSeen = true
+			c.report("half_return_ms", ms)
+		}
+		if !at100ms && elapsed >= 100*time.Millisecond {
+			at100ms = true
+			c.report("linger_rss_100ms_kb", float64(rss))
+		}
+		if !at1s && elapsed >= time.Second {
+			at1s = true
+			c.report("linger_rss_1s_kb", float64(rss))
+		}
+	}
+	c.report("linger_rss_end_kb", float64(rss))
+	returned := 0.0
+	if startKB > baseKB {
+		returned = float64(startKB-rss) / float64(startKB-baseKB)
+	}
+	c.report("returned_fraction", returned)
 }
 
 func atSize(r *rng) int {
