@@ -249,10 +249,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
     else out.buf = asb_xstrdup("");
     stream_finish(&err);
     if (timeline) fclose(timeline);
-    o->lines = out.buf;
-    o->fields_len = out.len + 1;
-    o->fields = asb_xmalloc(o->fields_len);
-    for (size_t i = 0; i < o->fields_len; i++) o->fields[i] = o->lines[i] == '\n' ? 0 : o->lines[i];
+    asb_outcome_set_lines(o, out.buf);
     o->err_tail = err.buf;
     name_status(l, o, wstatus, timed_out, interrupted);
 }
@@ -263,6 +260,15 @@ void asb_outcome_free(asb_outcome *o) {
     free(o->fields);
     free(o->err_tail);
     *o = (asb_outcome){0};
+}
+
+void asb_outcome_set_lines(asb_outcome *o, char *lines) {
+    free(o->lines);
+    free(o->fields);
+    o->lines = lines;
+    o->fields_len = strlen(lines) + 1;
+    o->fields = asb_xmalloc(o->fields_len);
+    for (size_t i = 0; i < o->fields_len; i++) o->fields[i] = lines[i] == '\n' ? 0 : lines[i];
 }
 
 const char *asb_outcome_value(const asb_outcome *o, const char *key) {

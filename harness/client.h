@@ -67,6 +67,9 @@ typedef struct asb_outcome {
  * exits the process: a child that cannot start is status "not-started". */
 void asb_client_run(const asb_launch *l, asb_outcome *o);
 void asb_outcome_free(asb_outcome *o);
+/* Replaces the outcome's result lines with `lines` (allocated; taken), for a
+ * launch whose figures the harness gathers itself (an app run). */
+void asb_outcome_set_lines(asb_outcome *o, char *lines);
 
 /* The value of key in the outcome's result lines (NULL if absent); the
  * returned pointer is valid until the outcome is freed. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "counters.h"
 #include "measure.h"
 
@@ -104,6 +105,10 @@ static void init_result(run_result *r) {
 }
 
 void asb_measure(const asb_cell *c, const run_env *env, const char *timeline_path, run_result *r) {
+    if (asb_app_of(c->workload)) { /* a real program, not a worker */
+        asb_app_measure(c, env, timeline_path, r);
+        return;
+    }
     init_result(r);
     if (go_worker_missing(c, r)) return;
     char *strace_out = env->m->futex_counts ? asb_xasprintf("%s/.strace-%d.txt", env->dir, (int)getpid()) : NULL;
@@ -131,6 +136,10 @@ void asb_measure(const asb_cell *c, const run_env *env, const char *timeline_pat
 
 void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r) {
     init_result(r);
+    if (asb_app_of(c->workload)) {
+        r->counters_note = asb_xstrdup("cachegrind: an application has no client requests for a timed region");
+        return;
+    }
     if (is_go(c)) {
         r->counters_note = asb_xstrdup("cachegrind: the Go runtime's worker has no client requests for the timed region");
         return;

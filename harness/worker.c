@@ -15,6 +15,7 @@
  * itself beyond the timed region (wall and CPU time, and the --counters it
  * is asked for) and the counts the workload reports.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -83,6 +84,16 @@ int main(int argc, char **argv) {
         if (strcmp(a, "--version") == 0) {
             const char *v = backend_version();
             printf("%s %s\n", asb_backend_linked.name, v ? v : build_version(asb_backend_linked.name));
+            return 0;
+        }
+        if (strcmp(a, "--malloc-library") == 0) { /* what `app:` workloads preload for this backend */
+            Dl_info info;
+            void *m = dlsym(RTLD_DEFAULT, "malloc");
+            if (!m || !dladdr(m, &info) || !info.dli_fname) return 1;
+            char exe[PATH_MAX];
+            ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+            exe[n > 0 ? n : 0] = 0;
+            printf("malloc_library=%s\n", strcmp(info.dli_fname, argv[0]) ? info.dli_fname : exe);
             return 0;
         }
         if (!next) asb_usage_exit("option %s needs a value", a);

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "client.h"
+#include "measure.h"
 #include "workload.h"
 
 typedef struct asb_app asb_app;
@@ -93,6 +93,8 @@ struct asb_app {
 FILE *asb_app_create(asb_app_ctx *x, const char *name);
 /* Closes f, failing the run if a write failed; 0 or -1. */
 int asb_app_close(asb_app_ctx *x, FILE *f);
+/* input_dir/name holding text (a script); 0 or -1. */
+int asb_app_write_file(asb_app_ctx *x, const char *name, const char *text);
 /* A figure for the row's extra column as extra.app_KEY (keys [a-z0-9_]+). */
 void asb_app_report(asb_app_ctx *x, const char *key, double value);
 /* The op count ns/op divides the wall time by. */
@@ -107,6 +109,9 @@ int asb_app_fail(asb_app_ctx *x, const char *fmt, ...) __attribute__((format(pri
 void asb_app_register(const asb_app *app);
 const asb_app *asb_app_of(const asb_workload *w); /* NULL unless w is an app */
 const asb_app *asb_app_at(int i);                 /* NULL past the end */
+
+/* One measured run of an app cell (run.c), in place of a worker run. */
+void asb_app_measure(const asb_cell *c, const run_env *env, const char *timeline_path, run_result *r);
 
 #define ASB_REGISTER_APP(desc) \
     __attribute__((constructor)) static void asb_register_app_##desc(void) { asb_app_register(&desc); }
