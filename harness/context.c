@@ -91,9 +91,11 @@ static void region_open(asb_ctx *ctx) {
     ctx->cpu_start_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     ctx->timer_start_ns = asb_now_ns();
     asb_worker_counters_resume(&ctx->counters);
+    if (ctx->on_timed_region) ctx->on_timed_region(true);
 }
 
 static void region_close(asb_ctx *ctx, bool keep) {
+    if (ctx->on_timed_region) ctx->on_timed_region(false);
     asb_worker_counters_pause(&ctx->counters, keep);
     uint64_t wall = asb_now_ns(), cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), main_cpu = clock_ns(ctx->main_cpu_clock);
     if (!keep) return;

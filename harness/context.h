@@ -36,6 +36,7 @@ struct asb_ctx {
     bool whole_run_open;
     _Atomic uint64_t thread_cpu_ns;          /* asb_thread_cpu_done's sum */
     asb_worker_counters counters;            /* --counters */
+    void (*on_timed_region)(bool open);      /* --latency: arms the sampling in the timed region; or NULL */
     _Atomic uint64_t ops, allocs, bytes;
 
     pthread_mutex_t lock; /* guards message and extras */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/latency.h"
 #include "asbench.h"
 
 /* The `go` scheduler is the Go runtime in its own worker binary. */
@@ -296,7 +297,15 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
                     "budget, counters, nice, sample-ms, pin, futex-counts, baseline, shard)", key);
 }
 
+/* latency=N (--latency): the sampling period of the malloc/free latency
+ * sampling, a parameter of every allocator and trace workload that the
+ * worker takes as --latency N (workloads/alloc/latency.h).  A sampled cell's
+ * params end in "latency=N", so it never shares a key with an unsampled one;
+ * latency=0 is the unsampled cell. */
+static bool samples_latency(const asb_workload *w) { return !strcmp(w->kind, "alloc") || !strcmp(w->kind, "trace"); }
+
 static bool workload_has_param(const asb_workload *w, const char *key) {
+    if (!strcmp(key, "latency")) return samples_latency(w);
     for (int i = 0; w->params && w->params[i].name; i++)
         if (!strcmp(w->params[i].name, key)) return true;
     return false;
@@ -315,6 +324,12 @@ static char *effective_params(const asb_workload *w, bool quick, const asb_strli
         free(out);
         out = next;
     }
+    for (int j = 0; j < overrides->n; j++)
+        if (!strncmp(overrides->items[j], "latency=", 8) && strcmp(overrides->items[j], "latency=0")) {
+            char *next = asb_xasprintf("%s%s%s", out, *out ? " " : "", overrides->items[j]);
+            free(out);
+            out = next;
+        }
     return out;
 }
 
@@ -353,7 +368,10 @@ static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *al
     asb_cell c = *proto;
     c.alloc = asb_alloc_choice_copy(alloc);
     c.overrides = (asb_strlist){0};
-    for (int i = 0; i < proto->overrides.n; i++) asb_strlist_push(&c.overrides, proto->overrides.items[i]);
+    /* The Go worker has no sampling wrapper: its cells run unsampled. */
+    for (int i = 0; i < proto->overrides.n; i++)
+        if (strcmp(c.alloc.worker, go_sched) || strncmp(proto->overrides.items[i], "latency=", 8))
+            asb_strlist_push(&c.overrides, proto->overrides.items[i]);
     c.params = effective_params(c.workload, c.quick, &c.overrides);
     char threads[16];
     snprintf(threads, sizeof threads, "%d", c.threads);
@@ -422,6 +440,19 @@ static int add_workloads(parse_state *ps, asb_strlist *out, const char *spec) {
     return 0;
 }
 
+/* latency=N,…: sampling periods in 0..ASB_LATENCY_MAX_PERIOD (0 = off). */
+static int check_latency_periods(parse_state *ps, const char *list) {
+    asb_strlist items = {0};
+    asb_strlist_split(&items, list, ',');
+    int r = 0;
+    for (int i = 0; i < items.n && r == 0; i++) {
+        int period;
+        r = parse_int(ps, "latency", items.items[i], 0, ASB_LATENCY_MAX_PERIOD, &period);
+    }
+    asb_strlist_free(&items);
+    return r;
+}
+
 static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     run_line rl = {.quick = ps->m->quick};
     asb_cell *sched_cells = NULL; /* one per item of sched= */
@@ -440,6 +471,7 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
             if (parse_preset(ps, v, &rl.quick)) goto out;
         } else {
             if (asb_strlist_has(&rl.param_keys, k)) { fail(ps, "parameter %s given twice", k); goto out; }
+            if (!strcmp(k, "latency") && check_latency_periods(ps, v)) goto out;
             asb_strlist_split(&rl.param_values[rl.param_keys.n], v, ',');
             asb_strlist_push(&rl.param_keys, k);
         }
@@ -456,6 +488,11 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
         bool used = false;
         for (int i = 0; i < rl.workloads.n; i++)
             used |= workload_has_param(asb_workload_find(rl.workloads.items[i]), rl.param_keys.items[p]);
+        if (!used && !strcmp(rl.param_keys.items[p], "latency")) {
+            fail(ps, "latency=: malloc/free latency sampling covers the allocator and trace workloads; "
+                     "this line has none");
+            goto out;
+        }
         if (!used) {
             fail(ps, "no workload of this line has a parameter '%s' (see asbench list)", rl.param_keys.items[p]);
             goto out;

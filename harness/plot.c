@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "latency_files.h"
 #include "report.h"
 #include "stats.h"
 
@@ -479,6 +480,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
         fprintf(f, "## %s\n\n![%s](plots/%s.png)\n\n([SVG](plots/%s.svg))\n\n", charts->items[i], charts->items[i],
                 charts->items[i], charts->items[i]);
     precision_section(f, dir, d);
+    asb_report_latency(f, dir);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
           "| vol. ctx switches | lock contended | not ok |\n|---|---|---|---|---|---|---|---|---|---|---|\n", f);
     static const char *const shown[] = {"ns_per_op", "peak_rss_kb", "final_rss_kb", "vol_ctx_switches",

@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc/latency.h"
+#include "latency_files.h"
 #include "measure.h"
 #include "stats.h"
 
@@ -67,6 +69,9 @@ static const char *usage_text =
     "                      name=sched[VAR=V;…] for a scheduler run with settings (GMPDEBUG=…)\n"
     "  --threads LIST      thread counts, e.g. 1,2 (default 1)\n"
     "  --param KEY=VALUE   set a workload parameter; VALUE may be a comma list (repeatable)\n"
+    "  --latency           time a sample of the malloc and free calls of allocator and trace\n"
+    "                      workloads (= --param latency=" ASB_LATENCY_DEFAULT_PERIOD ": one call in " ASB_LATENCY_DEFAULT_PERIOD "; latency=0,"
+    ASB_LATENCY_DEFAULT_PERIOD " runs both)\n"
     "settings:\n"
     "  --preset NAME       quick or standard (default standard): parameter values and reps\n"
     "  --reps N            repetitions per cell (default 5; quick 3); the minimum with --target-ci\n"
@@ -120,6 +125,11 @@ static const char *parse_options(int argc, char **argv, asb_matrix *m, const cha
         if (!strcmp(a, "--no-plot")) { *plot = false; continue; }
         if (!strcmp(a, "--dry-run")) { *dry_run = true; continue; }
         if (!strcmp(a, "--allow-failures")) { *allow_failures = true; continue; }
+        if (!strcmp(a, "--latency")) { /* = --param latency=N (matrix.c) */
+            add_word(&run, "latency", ASB_LATENCY_DEFAULT_PERIOD);
+            cell_option = true;
+            continue;
+        }
         if (i + 1 >= argc) asb_die_usage("option %s needs a value (see asbench run --help)", a);
         const char *v = argv[++i];
         if (!strcmp(a, "--matrix")) matrix = v;
@@ -167,7 +177,7 @@ static const char *parse_options(int argc, char **argv, asb_matrix *m, const cha
         *dir = resume;
     } else {
         if (matrix && cell_option)
-            asb_die_usage("--matrix cannot be combined with --alloc/--workload/--sched/--threads/--param "
+            asb_die_usage("--matrix cannot be combined with --alloc/--workload/--sched/--threads/--param/--latency "
                           "(write a matrix file instead)");
         /* The settings go first so that preset= applies to the run lines. */
         if (strcmp(set, "set") && asb_matrix_parse(m, "command line", set, &err)) asb_die_usage("%s", err);
@@ -294,6 +304,7 @@ static void run_repetition(runner *r, int i, int rep) {
                 res.counters_note = asb_xstrdup(r->counts[i].counters_note);
         }
         asb_append_row(r->fd, c, rep, &res, tl_name);
+        asb_latency_write_buckets(r->dir, tl_name, &res.o);
         done_of(r, i)[rep] = true;
         if (asb_status_is_failure(res.o.status)) r->failures++;
         if (strcmp(res.o.status, "ok") != 0)
