@@ -47,6 +47,11 @@ static void worker_argv(const asb_cell *c, const char *counters, asb_argv *a) {
         asb_argv_push(a, counters);
     }
     for (int i = 0; i < c->overrides.n; i++) {
+        if (!strncmp(c->overrides.items[i], "latency=", 8)) { /* matrix.c's sampling pseudo-parameter */
+            asb_argv_push(a, "--latency");
+            asb_argv_push(a, c->overrides.items[i] + 8);
+            continue;
+        }
         asb_argv_push(a, "--param");
         asb_argv_push(a, c->overrides.items[i]);
     }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc/latency.h"
 #include "backend.h"
 #include "context.h"
 
@@ -74,6 +75,7 @@ int main(int argc, char **argv) {
     asb_ctx ctx = {.threads = 1, .seed = 42, .out = stdout};
     pthread_mutex_init(&ctx.lock, NULL);
     asb_counters_mode counters = ASB_COUNTERS_OFF;
+    long latency_period = 0; /* --latency N: sample one call in N; 0 = off */
     const char *workload_name = NULL, *sched_name = NULL, *preloaded = NULL;
     const char *overrides[MAX_PARAMS];
     int noverrides = 0;
@@ -118,6 +120,12 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--counters") == 0) {
             if (!asb_counters_mode_parse(next, &counters))
                 asb_usage_exit("--counters %s: valid values are perf, cachegrind", next);
+        } else if (strcmp(a, "--latency") == 0) {
+            char *end;
+            latency_period = strtol(next, &end, 10);
+            if (*end || latency_period < 0 || latency_period > ASB_LATENCY_MAX_PERIOD)
+                asb_usage_exit("--latency %s: need a sampling period in 0..%d (one call in N; 0 = off)", next,
+                               ASB_LATENCY_MAX_PERIOD);
         } else if (strcmp(a, "--result-fd") == 0) {
             int fd = atoi(next);
             if (!(ctx.out = fdopen(fd, "w"))) asb_usage_exit("--result-fd %s: %s", next, strerror(errno));
@@ -145,6 +153,13 @@ int main(int argc, char **argv) {
         ctx.given[idx] = true;
     }
 
+    if (latency_period && !threads_measured(w))
+        asb_usage_exit("--latency: workload %s is a %s workload; latency sampling covers the allocator and trace "
+                       "workloads", w->name, w->kind);
+    if (latency_period) {
+        asb_latency_configure((uint32_t)latency_period);
+        ctx.on_timed_region = asb_latency_arm;
+    }
     if (strcmp(w->kind, "sched") == 0) {
         if (!sched_name) asb_usage_exit("workload %s needs --sched", w->name);
         ctx.sched = asb_sched_find(sched_name);
@@ -200,6 +215,7 @@ int main(int argc, char **argv) {
             asb_backend_linked.native_stats(emit_native, &ctx);
         }
         if (ctx.sched && ctx.sched->stats) ctx.sched->stats(emit_sched, &ctx);
+        if (latency_period) asb_latency_report(&ctx, ctx.out);
     }
     fflush(ctx.out);
     if (status != ASB_OK && ctx.message[0]) fprintf(stderr, "%s: %s\n", w->name, ctx.message);
