@@ -41,7 +41,7 @@ static void put_message(FILE *out, const char *msg) {
 /* Names of capabilities a scheduler lacks, for the `unsupported` message. */
 static void missing_caps(unsigned missing, char *buf, size_t len) {
     static const char *names[] = {"spawn/join", "channels", "blocking", "preemption",
-                                  "injection", "many-tasks"};
+                                  "injection", "many-tasks", "net"};
     buf[0] = 0;
     for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
         if (missing & (1u << i)) {

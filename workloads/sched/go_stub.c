@@ -48,7 +48,7 @@ static const asb_sched go_sched = {
     .name = "go",
     .summary = "the real Go runtime (Go twins of the workloads, in asbench-worker-go)",
     .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_PREEMPTION | ASB_CAP_INJECTION |
-            ASB_CAP_MANY_TASKS,
+            ASB_CAP_MANY_TASKS | ASB_CAP_NET,
     .run = go_run,
     .chan_make = go_chan_make,
     .wg_make = go_wg_make,
