@@ -9,20 +9,28 @@
  * must agree with its exit code (a worker that said ok and then exited 1 is
  * an `error`, with a message saying so).  Exit 127 from the child means exec
  * failed.
+ *
+ * Timeline: RSS (statm) every tick; huge pages from smaps_rollup every few
+ * ticks, as often as keeps its cost near 2% of the interval (it walks the
+ * child's page tables and holds its mmap lock); the workload's live bytes
+ * from the shared page every tick (memory.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "memory.h"
 
 enum { ERR_TAIL_MAX = 64 * 1024 };
 
@@ -115,16 +123,30 @@ static void stream_finish(stream *s) {
     }
 }
 
+/* THP=never from a variant (or the environment): no transparent huge pages
+ * for the child (PR_SET_THP_DISABLE survives exec); THP=default leaves the
+ * machine's mode.  settings.c has refused any other value already. */
+static void apply_thp_setting(void) {
+    const char *thp = getenv("THP");
+    if (!thp || strcmp(thp, "never") != 0) return;
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) {
+        fprintf(stderr, "asbench: THP=never: prctl(PR_SET_THP_DISABLE): %s\n", strerror(errno));
+        _exit(127);
+    }
+}
+
 /* In the child: environment, descriptors, affinity, then exec. */
-static void exec_child(const asb_launch *l, int result_fd, int err_fd) {
+static void exec_child(const asb_launch *l, int result_fd, int err_fd, int live_fd) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed harness leaves no child behind */
     if (dup2(err_fd, 2) < 0) _exit(127);
     if (l->stdout_to_stderr && dup2(2, 1) < 0) _exit(127);
     if (result_fd >= 0 && dup2(result_fd, 3) < 0) _exit(127); /* dup2 clears O_CLOEXEC */
+    if (live_fd >= 0 && dup2(live_fd, ASB_LIVE_FD) < 0) _exit(127);
     if (l->alloc) asb_alloc_choice_setenv(l->alloc);
     if (l->env_settings) asb_setenv_settings(l->env_settings);
+    apply_thp_setting();
     if (l->nice && setpriority(PRIO_PROCESS, 0, *l->nice) != 0) {
         fprintf(stderr, "asbench: cannot set the nice value %d: %s\n", *l->nice, strerror(errno));
         _exit(127);
@@ -189,20 +211,74 @@ static void name_status(const asb_launch *l, asb_outcome *o, int wstatus, bool t
     }
 }
 
+/* The page a worker publishes its live bytes in (live_page.h), as a memfd
+ * for the child's ASB_LIVE_FD; NULL (and *fd -1) when it cannot be made. */
+static asb_live_page *live_page_create(int *fd) {
+    *fd = memfd_create("asbench-live", MFD_CLOEXEC);
+    void *p = MAP_FAILED;
+    if (*fd >= 0 && ftruncate(*fd, sizeof(asb_live_page)) == 0)
+        p = mmap(NULL, sizeof(asb_live_page), PROT_READ, MAP_SHARED, *fd, 0);
+    if (p != MAP_FAILED) return p;
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+    return NULL;
+}
+
+/* The sum of the slots, or -1 when the workload publishes none. */
+static double live_bytes_now(const asb_live_page *p) {
+    if (!p || !atomic_load_explicit(&p->tracked, memory_order_relaxed) ||
+        atomic_load_explicit(&p->overflow, memory_order_relaxed))
+        return -1;
+    int64_t sum = 0;
+    for (int i = 0; i < ASB_LIVE_SLOTS; i++) sum += atomic_load_explicit(&p->slot[i].bytes, memory_order_relaxed);
+    return (double)sum;
+}
+
+/* One timeline row; smaps is read only on the ticks it is due, when the
+ * time its last reading took is up to 2% of the ticks since. */
+typedef struct timeline_state {
+    FILE *f;
+    int ticks_to_smaps;
+} timeline_state;
+
+static void timeline_sample(timeline_state *tl, pid_t pid, double t_ms, int sample_ms, const asb_live_page *live) {
+    long rss = asb_rss_kb(pid);
+    if (rss <= 0) return; /* 0 once the child has exited and awaits wait4(): not a sample */
+    fprintf(tl->f, "%.0f,%ld,", t_ms, rss);
+    asb_smaps sm;
+    if (--tl->ticks_to_smaps <= 0) {
+        double t0 = asb_now_s();
+        bool got = asb_smaps_read(pid, &sm);
+        double took_ms = (asb_now_s() - t0) * 1000;
+        tl->ticks_to_smaps = (int)fmax(5, ceil(50 * took_ms / sample_ms));
+        if (got) fprintf(tl->f, "%ld,%ld", sm.anon_huge_kb, sm.shmem_pmd_kb);
+        else fputc(',', tl->f);
+    } else {
+        fputc(',', tl->f);
+    }
+    double live_now = live_bytes_now(live);
+    if (live_now >= 0) fprintf(tl->f, ",%.0f\n", live_now);
+    else fputs(",\n", tl->f);
+}
+
 void asb_client_run(const asb_launch *l, asb_outcome *o) {
     *o = (asb_outcome){.exit_code = -1, .steal_s = NAN, .other_cpu_s = NAN};
     int results[2] = {-1, -1}, errors[2];
     if ((l->result_pipe && pipe2(results, O_CLOEXEC) != 0) || pipe2(errors, O_CLOEXEC) != 0)
         asb_die("pipe: %s", strerror(errno));
     FILE *timeline = l->timeline_path ? fopen(l->timeline_path, "we") : NULL;
-    if (timeline) fputs("t_ms,rss_kb\n", timeline);
+    if (timeline) fputs(ASB_TIMELINE_HEADER "\n", timeline);
+    timeline_state tl = {.f = timeline};
+    int live_fd = -1;
+    asb_live_page *live = l->live_bytes ? live_page_create(&live_fd) : NULL;
     double busy0 = 0, steal0 = 0;
     bool have_cpu = cpu_times(&busy0, &steal0);
     fflush(NULL);
     double t0 = asb_now_s();
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));
-    if (pid == 0) exec_child(l, results[1], errors[1]);
+    if (pid == 0) exec_child(l, results[1], errors[1], live_fd);
+    if (live_fd >= 0) close(live_fd);
     if (l->result_pipe) close(results[1]);
     close(errors[1]);
 
@@ -221,11 +297,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
             if (pfd[0].revents) stream_read(&out);
             if (pfd[1].revents) stream_read(&err);
         }
-        if (timeline) {
-            long rss = asb_rss_kb(pid);
-            /* 0 once the child has exited and awaits wait4(): not a sample */
-            if (rss > 0) fprintf(timeline, "%.0f,%ld\n", (asb_now_s() - t0) * 1000, rss);
-        }
+        if (timeline) timeline_sample(&tl, pid, (asb_now_s() - t0) * 1000, sample_ms, live);
         wait_ms = timeline ? sample_ms : 50;
         if (wait4(pid, &wstatus, WNOHANG, &o->ru) == pid) exited = true;
         else if (!killed) {
@@ -249,6 +321,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
     else out.buf = asb_xstrdup("");
     stream_finish(&err);
     if (timeline) fclose(timeline);
+    if (live) munmap(live, sizeof *live);
     asb_outcome_set_lines(o, out.buf);
     o->err_tail = err.buf;
     name_status(l, o, wstatus, timed_out, interrupted);

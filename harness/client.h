@@ -10,6 +10,10 @@
  * explains a failure, wall time, the child's rusage, its key=value result
  * lines, the tail of its stderr, and what the machine did meanwhile
  * (steal and other processes' CPU time, from /proc/stat).
+ *
+ * The THP setting of a backend variant (name=backend[THP=never]) is applied
+ * here, in the child before exec: prctl(PR_SET_THP_DISABLE) holds across
+ * exec, so the whole worker runs without transparent huge pages.
  */
 #ifndef ASB_CLIENT_H
 #define ASB_CLIENT_H
@@ -39,8 +43,10 @@ typedef struct asb_launch {
     bool stdout_to_stderr;          /* the child's stdout is progress: send it where its stderr goes */
     bool quiet;                     /* keep the child's stderr (for the message) without echoing it */
     double timeout_s;               /* kill it after this long (0: never) */
-    const char *timeline_path;      /* sample RSS into this CSV (t_ms,rss_kb), or NULL */
+    const char *timeline_path;      /* sample RSS into this CSV (memory.h ASB_TIMELINE_HEADER), or NULL */
     int sample_ms;                  /* sampling interval (default 10) */
+    bool live_bytes;                /* share a live-bytes page on the child's fd ASB_LIVE_FD (live_page.h;
+                                       a worker's --live-fd) and sample it into the timeline */
     const cpu_set_t *pin;           /* sched_setaffinity in the child, or NULL */
     const int *nice;                /* setpriority in the child (negative needs root), or NULL */
     volatile sig_atomic_t *interrupted; /* kill the child when this becomes non-zero, or NULL */

@@ -36,6 +36,7 @@ struct asb_ctx {
     bool whole_run_open;
     _Atomic uint64_t thread_cpu_ns;          /* asb_thread_cpu_done's sum */
     asb_worker_counters counters;            /* --counters */
+    struct asb_live_page *live;              /* --live-fd: the live bytes the harness samples, or NULL */
     void (*on_timed_region)(bool open);      /* --latency: arms the sampling in the timed region; or NULL */
     _Atomic uint64_t ops, allocs, bytes;
 
@@ -54,6 +55,9 @@ int asb_param_index(const asb_workload *w, const char *name);
  * after run() and is the run's timed region. */
 void asb_whole_run_begin(asb_ctx *ctx);
 void asb_whole_run_end(asb_ctx *ctx);
+/* worker_live.c: maps the harness's live-bytes page (live_page.h) from fd
+ * (--live-fd); exits with ASB_USAGE if fd is not one. */
+void asb_live_attach(asb_ctx *ctx, int fd);
 /* Result line PREFIX.key=value on ctx->out (thread-safe). */
 void asb_emit_line(asb_ctx *ctx, const char *prefix, const char *key, double value);
 

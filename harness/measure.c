@@ -14,6 +14,7 @@
 #include "app/app.h"
 #include "counters.h"
 #include "measure.h"
+#include "memory.h"
 
 /* The Go worker runs a cell of the `go` scheduler (its allocator is then
  * "go" too) and a cell of the `go` allocator backend or a variant of it
@@ -22,7 +23,7 @@ static bool is_go(const asb_cell *c) { return !strcmp(c->alloc.worker, "go"); }
 
 /* The worker's arguments for cell c, after whatever prefix a already holds;
  * counters: the worker's --counters mode, or NULL. */
-static void worker_argv(const asb_cell *c, const char *counters, asb_argv *a) {
+static void worker_argv(const asb_cell *c, const char *counters, bool live_fd, asb_argv *a) {
     char *path = asb_worker_path(c->alloc.worker);
     asb_argv_push(a, path);
     free(path);
@@ -45,6 +46,10 @@ static void worker_argv(const asb_cell *c, const char *counters, asb_argv *a) {
     if (counters) {
         asb_argv_push(a, "--counters");
         asb_argv_push(a, counters);
+    }
+    if (live_fd) {
+        asb_argv_push(a, "--live-fd");
+        asb_argv_pushf(a, "%d", ASB_LIVE_FD);
     }
     for (int i = 0; i < c->overrides.n; i++) {
         if (!strncmp(c->overrides.items[i], "latency=", 8)) { /* matrix.c's sampling pseudo-parameter */
@@ -123,10 +128,15 @@ void asb_measure(const asb_cell *c, const run_env *env, const char *timeline_pat
         for (size_t i = 0; i < sizeof strace / sizeof *strace; i++) asb_argv_push(&argv, strace[i]);
     }
     bool perf = env->m->counters && !strcmp(env->m->counters, "perf") && !is_go(c);
-    worker_argv(c, perf ? "perf" : NULL, &argv);
+    /* The Go runtime's worker has no live-bytes page. */
+    bool live = timeline_path && !is_go(c);
+    worker_argv(c, perf ? "perf" : NULL, live, &argv);
     asb_launch l = cell_launch(c, env, &argv);
     l.timeline_path = timeline_path;
+    l.live_bytes = live;
     asb_client_run(&l, &r->o);
+    asb_memory_summary mem;
+    if (timeline_path && asb_memory_summarise(timeline_path, &mem) == 0) r->memory = asb_memory_keys(&mem);
     asb_argv_free(&argv);
     if (strace_out) {
         r->futex_calls = strace_futex_calls(strace_out);
@@ -152,7 +162,7 @@ void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r) {
     char *out = asb_xasprintf("%s/.callgrind-%d.out", env->dir, (int)getpid());
     asb_argv argv = {0};
     asb_counters_valgrind_argv(&argv, out);
-    worker_argv(c, "cachegrind", &argv);
+    worker_argv(c, "cachegrind", false, &argv);
     asb_launch l = cell_launch(c, env, &argv);
     l.quiet = true;
     l.timeout_s = env->m->timeout_s * 100; /* valgrind runs the code 20-100x slower */
@@ -179,6 +189,7 @@ void asb_measure_counts(const asb_cell *c, const run_env *env, run_result *r) {
 void asb_run_result_free(run_result *r) {
     asb_outcome_free(&r->o);
     free(r->counters_note);
+    free(r->memory);
 }
 
 double asb_run_timed_s(const run_result *r) {
@@ -186,14 +197,16 @@ double asb_run_timed_s(const run_result *r) {
     return strcmp(r->o.status, "ok") == 0 && ns > 0 ? ns / 1e9 : NAN;
 }
 
-/* Extra figures: every native.*, sched.*, extra.* and counters.* line except
- * those with columns of their own, as "key=value;key=value". */
-static char *extra_field(const char *lines) {
-    char *out = asb_xstrdup("");
+/* Extra figures: every native.*, sched.*, extra.* and memory.* line except
+ * those with columns of their own, then the harness's memory-over-time
+ * figures, as "key=value;key=value". */
+static char *extra_field(const char *lines, const char *memory) {
+    char *out = asb_xstrdup(memory ? memory : "");
     for (const char *p = lines; p && *p;) {
         const char *nl = strchr(p, '\n');
         int linelen = (int)(nl ? (size_t)(nl - p) : strlen(p));
-        bool wanted = (!strncmp(p, "native.", 7) || !strncmp(p, "sched.", 6) || !strncmp(p, "extra.", 6)) &&
+        bool wanted = (!strncmp(p, "native.", 7) || !strncmp(p, "sched.", 6) || !strncmp(p, "extra.", 6) ||
+                       !strncmp(p, "memory.", 7)) &&
                       strncmp(p, "native.lock_", 12) != 0;
         if (wanted) {
             char *next = asb_xasprintf("%s%s%.*s", out, *out ? ";" : "", linelen, p);
@@ -231,7 +244,7 @@ void asb_append_row(int fd, const asb_cell *c, int rep, const run_result *r, con
     double locks[3];
     for (int i = 0; i < 3; i++) locks[i] = asb_outcome_number(o, lock_keys[i]);
     double final_rss = asb_outcome_number(o, "final_rss_kb");
-    char *extra = extra_field(o->lines);
+    char *extra = extra_field(o->lines, r->memory);
     const char *fields[] = {
         c->alloc.name, c->sched ? c->sched : "NA", c->workload->name, c->quick ? "quick" : "standard", c->params,
         FMT("%d", c->threads), FMT("%d", rep), asb_machine_id(), o->status, o->message ? o->message : "",

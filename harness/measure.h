@@ -28,6 +28,7 @@ typedef struct run_result {
     double futex_calls;                  /* NaN unless counted */
     double instructions, d1_misses, ll_misses; /* the cachegrind run's counts, NaN without one */
     char *counters_note;                 /* why counters are NA, or NULL */
+    char *memory;                        /* memory-over-time figures of the timeline ("memory.k=v;…"), or NULL */
 } run_result;
 
 /* Runs cell c once (timeline to timeline_path, may be NULL). */

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "memory.h"
 #include "latency_files.h"
 #include "report.h"
 #include "stats.h"
@@ -479,6 +480,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
     for (int i = 0; i < charts->n; i++)
         fprintf(f, "## %s\n\n![%s](plots/%s.png)\n\n([SVG](plots/%s.svg))\n\n", charts->items[i], charts->items[i],
                 charts->items[i], charts->items[i]);
+    asb_report_memory(f, view);
     precision_section(f, dir, d);
     asb_report_latency(f, dir);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "

@@ -1,10 +1,12 @@
 /*
  * settings.c — the harness's check of the ablation settings GOSTYLEDEBUG and
- * GMPDEBUG, with the parsers the allocator and the scheduler use themselves
+ * GMPDEBUG (and of a variant's THP=never|default, which client.c applies),
+ * with the parsers the allocator and the scheduler use themselves
  * (allocators/gostyle/runtime1.c, schedulers/gmp/runtime1.c), so that a
  * misspelt variant or environment stops the command before it writes
  * anything, instead of every run failing in its worker.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,9 @@ int asb_check_settings(const char *var, const char *value, char **err) {
     } else if (!strcmp(var, "GMPDEBUG")) {
         gmp_debug d;
         r = gmp_debug_parse(value, &d, msg, sizeof msg);
+    } else if (!strcmp(var, "THP") && strcmp(value, "never") != 0 && strcmp(value, "default") != 0) {
+        snprintf(msg, sizeof msg, "THP=%s: expected never (prctl PR_SET_THP_DISABLE for the worker) or default", value);
+        r = -1;
     }
     if (r != 0) *err = asb_xstrdup(msg);
     return r;
@@ -43,7 +48,7 @@ int asb_check_settings_list(const char *settings, char **err) {
 }
 
 void asb_check_settings_env(void) {
-    static const char *const vars[] = {"GOSTYLEDEBUG", "GMPDEBUG"};
+    static const char *const vars[] = {"GOSTYLEDEBUG", "GMPDEBUG", "THP"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
         const char *value = getenv(vars[i]);
         char *err;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "alloc/latency.h"
@@ -126,6 +127,8 @@ int main(int argc, char **argv) {
             if (*end || latency_period < 0 || latency_period > ASB_LATENCY_MAX_PERIOD)
                 asb_usage_exit("--latency %s: need a sampling period in 0..%d (one call in N; 0 = off)", next,
                                ASB_LATENCY_MAX_PERIOD);
+        } else if (strcmp(a, "--live-fd") == 0) {
+            asb_live_attach(&ctx, atoi(next));
         } else if (strcmp(a, "--result-fd") == 0) {
             int fd = atoi(next);
             if (!(ctx.out = fdopen(fd, "w"))) asb_usage_exit("--result-fd %s: %s", next, strerror(errno));
@@ -209,6 +212,9 @@ int main(int argc, char **argv) {
                 (unsigned long long)(ctx.main_cpu_ns + atomic_load(&ctx.thread_cpu_ns)));
     if (!missing) asb_worker_counters_emit(&ctx.counters, ctx.out);
     fprintf(ctx.out, "final_rss_kb=%ld\n", asb_rss_kb(0));
+    /* Whether the process ran without transparent huge pages (THP=never). */
+    int thp_disabled = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+    if (thp_disabled >= 0) fprintf(ctx.out, "memory.thp_disabled=%d\n", thp_disabled);
     if (status == ASB_OK) {
         if (!preloaded && asb_backend_linked.native_stats) {
             fflush(ctx.out);

@@ -100,6 +100,17 @@ void asb_thread_cpu_done(asb_ctx *ctx);
  * /proc/PID/statm; -1 when it cannot be read (the process is gone). */
 long asb_rss_kb(int pid);
 
+/* Live bytes over time, for the fragmentation curve RSS ÷ live that the
+ * harness samples beside RSS (harness/live_page.h).  A workload that knows
+ * the bytes its blocks hold calls asb_live_track once, then asb_live_add
+ * with +size at each allocation and -size at each free.  `thread` is the
+ * calling thread's index, which no other thread running at the same time
+ * may use (its own cache line, a plain store: cheap on the allocation
+ * path); a thread freeing another's block counts it on its own index.  A
+ * no-op when the harness does not sample (no --live-fd). */
+void asb_live_track(asb_ctx *ctx);
+void asb_live_add(asb_ctx *ctx, int thread, int64_t delta);
+
 /* Thread-safe counters. */
 void asb_count(asb_ctx *ctx, uint64_t ops, uint64_t allocs, uint64_t bytes);
 

@@ -32,7 +32,7 @@ schema)
     field "$T/s/results.csv" allocs_per_op | grep -qx '1.0000' || fail "churn allocs/op should be counted as 1"
     pass "allocs/op counted"
     for tl in $(field "$T/s/results.csv" timeline); do
-        [ "$(head -1 "$T/s/$tl")" = "t_ms,rss_kb" ] || fail "timeline $tl missing or without header"
+        [ "$(head -1 "$T/s/$tl")" = "t_ms,rss_kb,anon_huge_kb,shmem_pmd_kb,live_bytes" ] || fail "timeline $tl missing or without header"
     done
     pass "every row names its RSS timeline file"
     for key in start_time command_line cpu_model cpus_online kernel compiler git_revision settings backends '"glibc"'; do

@@ -48,6 +48,7 @@ static void *blowup_thread_main(void *arg) {
         }
         n++;
         live += size;
+        asb_live_add(ctx, t->index, (int64_t)size);
         allocs++;
         bytes += size;
     }
@@ -57,6 +58,7 @@ static void *blowup_thread_main(void *arg) {
     for (int64_t i = 0; i < churn && t->status == ASB_OK; i++) {
         size_t k = (size_t)asb_rng_below(&rng, n);
         live -= blocks[k].size;
+        asb_live_add(ctx, t->index, -(int64_t)blocks[k].size);
         if ((t->status = awl_block_free(ctx, &blocks[k], BLOWUP, t->index, k)) != ASB_OK) break;
         size_t size = 1 + (size_t)asb_rng_below(&rng, max);
         if (!awl_block_new(&blocks[k], size, awl_cookie((uint64_t)t->index, allocs, 3))) {
@@ -64,12 +66,15 @@ static void *blowup_thread_main(void *arg) {
             break;
         }
         live += size;
+        asb_live_add(ctx, t->index, (int64_t)size);
         if (live > t->peak_live) t->peak_live = live;
         allocs++;
         bytes += size;
     }
-    for (size_t k = 0; k < n && t->status == ASB_OK; k++)
+    for (size_t k = 0; k < n && t->status == ASB_OK; k++) {
         t->status = awl_block_free(ctx, &blocks[k], BLOWUP, t->index, k);
+        asb_live_add(ctx, t->index, -(int64_t)blocks[k].size);
+    }
     free(blocks);
     asb_count(ctx, allocs, allocs, bytes);
     return NULL;
@@ -82,6 +87,7 @@ static int blowup_run(asb_ctx *ctx) {
         return asb_fail(ctx, ASB_USAGE, "blowup: need threads >= 1, live_mib >= 1, churn >= 0, max_size >= 1");
     int status = ASB_OK;
     uint64_t peak = 0;
+    asb_live_track(ctx);
     asb_timer_start(ctx);
     for (int64_t i = 0; i < nthreads && status == ASB_OK; i++) {
         blowup_thread t = {.ctx = ctx, .index = (int)i};

@@ -58,6 +58,7 @@ static int mstress_free(asb_ctx *ctx, mstress_shared *sh, uint64_t *p, int who, 
                                (void *)p, (unsigned long long)p[0], who < 0 ? "main thread" : "thread",
                                who < 0 ? 0 : who);
     *checksum -= awl_mix(p[0]);
+    asb_live_add(ctx, who < 0 ? asb_threads(ctx) : who, -(int64_t)(words * 8)); /* the main thread: index P */
     free(p);
     return ASB_OK;
 }
@@ -98,6 +99,7 @@ static void *mstress_thread_main(void *arg) {
         }
         t->allocs++;
         t->bytes += words * 8;
+        asb_live_add(ctx, t->index, (int64_t)(words * 8));
         if (is_short) short_lived[ns++] = p;
         else retained[nr++] = p;
         if (ns > 0 && asb_rng_below(&rng, 3) < 2) {
@@ -140,6 +142,7 @@ static int mstress_run(asb_ctx *ctx) {
     asb_rng_seed(&rng, asb_seed(ctx));
     uint64_t main_checksum = 0, allocs = 0, bytes = 0;
     int status = ASB_OK;
+    asb_live_track(ctx);
     asb_timer_start(ctx);
     for (int64_t round = 0; round < rounds && status == ASB_OK; round++) {
         for (int i = 0; i < p; i++) threads[i] = (mstress_thread){.ctx = ctx, .shared = sh, .index = i,

@@ -70,6 +70,7 @@ static int rp_free(rp_thread *t, awl_block *b, int owner, size_t index) {
         if (b->p[off] != (unsigned char)(b->cookie >> (off / PAGE % 8)))
             return asb_verify_fail(t->ctx, "rptest: thread %d object %zu at %p (%zu B): page byte at +%zu overwritten",
                                    owner, index, (void *)b->p, b->size, off);
+    asb_live_add(t->ctx, t->index, -(int64_t)b->size); /* t frees it, whoever allocated it */
     return awl_block_free(t->ctx, b, RPTEST, owner, index);
 }
 
@@ -85,6 +86,7 @@ static int rp_alloc(rp_thread *t, awl_block *b) {
     t->allocs++;
     t->bytes += size;
     t->live_bytes += (int64_t)size;
+    asb_live_add(t->ctx, t->index, (int64_t)size);
     return ASB_OK;
 }
 
@@ -191,6 +193,7 @@ static int rptest_run(asb_ctx *ctx) {
         threads[i] = (rp_thread){.ctx = ctx, .shared = sh, .next_thread = &threads[(i + 1) % p],
                                  .slots = slots + (size_t)i * (size_t)blocks, .index = i,
                                  .size_cursor = (uint64_t)i * 131};
+    asb_live_track(ctx);
     asb_timer_start(ctx);
     for (int pass = 0; pass < 2 && status == ASB_OK; pass++) {
         status = awl_run_threads(ctx, RPTEST, p, rp_thread_main, threads, sizeof *threads);

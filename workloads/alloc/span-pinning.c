@@ -55,6 +55,7 @@ static int sp_run(asb_ctx *ctx) {
     }
     int status = ASB_OK;
     size_t made = 0;
+    asb_live_track(ctx);
     asb_timer_start(ctx);
     for (; made < n; made++) {
         if (!(objects[made] = malloc((size_t)size))) {
@@ -62,11 +63,15 @@ static int sp_run(asb_ctx *ctx) {
             break;
         }
         awl_mark(objects[made], (size_t)size, awl_cookie(made, 0, 12));
+        asb_live_add(ctx, 0, size);
     }
     long rss_after_alloc = asb_rss_kb(0);
     for (size_t i = 0; i < made && status == ASB_OK; i++) {
         if ((status = sp_check(ctx, objects[i], (size_t)size, i)) != ASB_OK) break;
-        if (i % (size_t)keep_every != 0) free(objects[i]);
+        if (i % (size_t)keep_every != 0) {
+            free(objects[i]);
+            asb_live_add(ctx, 0, -size);
+        }
     }
     asb_timer_stop(ctx);
     long rss_after_free = asb_rss_kb(0);

@@ -205,6 +205,10 @@ static void *replay_thread_main(void *arg) {
             atomic_store(&rp->failed, true);
             break;
         }
+        /* Live bytes: what it allocated less the block it freed or moved
+         * (whose size stays in its entry). */
+        int64_t freed = op->block != TRACE_NO_BLOCK ? (int64_t)rp->blocks[op->block].size : 0;
+        asb_live_add(rp->ctx, (int)t->index, (trace_op_allocates(op) ? (int64_t)op->size : 0) - freed);
         if (op->type != TRACE_FREE) {
             allocs++;
             bytes += op->size;
@@ -279,6 +283,7 @@ static int replay_run(asb_ctx *ctx) {
     asb_report(ctx, "cross_thread_frees", (double)tr.stats.cross_thread_frees);
     asb_report(ctx, "replay_metadata_bytes", (double)(tr.metadata_bytes + blocks_bytes));
     asb_report(ctx, "rss_before_replay_bytes", reset_peak_rss());
+    asb_live_track(ctx);
 
     asb_timer_start(ctx);
     for (; started < tr.header.threads; started++) {
