@@ -134,15 +134,56 @@ static void api_syscall_exit(void) {
     gmp_leave_runtime(gmp_getg());
 }
 
+static int api_net_accept(int listen_fd, uint64_t deadline_ns) {
+    G *gp = gmp_enter_runtime();
+    int r = gmp_net_accept(listen_fd, deadline_ns);
+    gmp_leave_runtime(gp);
+    return r;
+}
+
+static int api_net_connect(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns) {
+    G *gp = gmp_enter_runtime();
+    int r = gmp_net_connect(fd, sockaddr, addrlen, deadline_ns);
+    gmp_leave_runtime(gp);
+    return r;
+}
+
+static long api_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns) {
+    G *gp = gmp_enter_runtime();
+    long r = gmp_net_read(fd, buf, n, deadline_ns);
+    gmp_leave_runtime(gp);
+    return r;
+}
+
+static long api_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns) {
+    G *gp = gmp_enter_runtime();
+    long r = gmp_net_write(fd, buf, n, deadline_ns);
+    gmp_leave_runtime(gp);
+    return r;
+}
+
+static int api_net_close(int fd) {
+    G *gp = gmp_enter_runtime();
+    int r = gmp_net_close(fd);
+    gmp_leave_runtime(gp);
+    return r;
+}
+
+/* The scheduler's counters, then the netpoller's. */
+static void api_stats(asb_stat_emit emit, void *cookie) {
+    gmp_stats(emit, cookie);
+    gmp_netpoll_stats(emit, cookie);
+}
+
 static int api_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     return gmp_run(nprocs, options, root, arg);
 }
 
 const asb_sched asb_sched_gmp = {
     .name = "gmp",
-    .summary = "Go-style G-M-P scheduler: per-P runq+runnext, stealing, sysmon, async preemption",
+    .summary = "Go-style G-M-P scheduler: per-P runq+runnext, stealing, sysmon, async preemption, netpoller",
     .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_PREEMPTION |
-            ASB_CAP_INJECTION | ASB_CAP_MANY_TASKS,
+            ASB_CAP_INJECTION | ASB_CAP_MANY_TASKS | ASB_CAP_NET,
     .run = api_run,
     .spawn = api_spawn,
     .yield = api_yield,
@@ -166,7 +207,12 @@ const asb_sched asb_sched_gmp = {
     .sleep_ns = api_sleep_ns,
     .syscall_enter = api_syscall_enter,
     .syscall_exit = api_syscall_exit,
-    .stats = gmp_stats,
+    .stats = api_stats,
+    .net_accept = api_net_accept,
+    .net_connect = api_net_connect,
+    .net_read = api_net_read,
+    .net_write = api_net_write,
+    .net_close = api_net_close,
 };
 
 ASB_REGISTER_SCHED(asb_sched_gmp)

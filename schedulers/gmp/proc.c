@@ -1,8 +1,9 @@
 /*
  * proc.c — the G-M-P scheduler core: schedule/findRunnable/execute,
  * gopark/goready, newproc and G free lists, wakep/startm/stopm/handoffp,
- * entersyscall/exitsyscall, sysmon/retake/preemptone, and run().  Follows Go's
- * runtime/proc.go (Go 1.19), function by function where C allows.
+ * entersyscall/exitsyscall, sysmon/retake/preemptone, injectglist and the
+ * network poller's call sites, and run().  Follows Go's runtime/proc.go
+ * (Go 1.19), function by function where C allows.
  *
  * Every M runs schedule() on its own thread stack (g0).  A G gives up its M
  * with mcall(fn): it switches to g0, which runs fn(gp) (park, gosched,
@@ -364,6 +365,7 @@ void gmp_gopreempt(bool async) {
 }
 
 static void root_done(void) {
+    if (gmp_netpollinited()) gmp_netpollBreak(); /* the M blocked in netpoll leaves too */
     gmp_sched_lock();
     atomic_store(&gmp_sched.done, true);
     for (M *m = gmp_sched.midle; m; m = m->schedlink) gmp_notewakeup(&m->park);
@@ -493,8 +495,18 @@ static void resetspinning(M *m) {
 
 /* Wake the M sleeping until the next timer if `when` is earlier than its
  * deadline; with no such M, wake one (it becomes the timer waiter when it
- * finds nothing else to do).  Go's wakeNetPoller. */
+ * finds nothing else to do).  Go's wakeNetPoller.  Once the netpoller is in
+ * use the M blocked in netpoll is the timer waiter, as in Go. */
 void gmp_wake_timer_waiter(int64_t when) {
+    if (gmp_netpollinited()) {
+        if (relaxed_load(&gmp_sched.lastpoll) == 0) {
+            int64_t until = relaxed_load(&gmp_sched.pollUntil);
+            if (until == 0 || until > when) gmp_netpollBreak();
+            return;
+        }
+        /* Nobody polls: get an M there, unless one already sleeps until an
+         * earlier timer (left from before the poller existed). */
+    }
     int64_t w = relaxed_load(&gmp_sched.timerwaiter_when);
     if (w != 0 && w <= when) return;
     gmp_sched_lock();
@@ -511,6 +523,13 @@ void gmp_wake_timer_waiter(int64_t when) {
 /* Hand off a P that nobody owns (retaken from a syscall). */
 static void handoffp(P *pp) {
     if (!gmp_runqempty(pp) || relaxed_load(&gmp_sched.runqsize) != 0) {
+        startm(pp, false);
+        return;
+    }
+    /* The last running P and nobody polls the network: an M must. */
+    if (gmp_netpollinited() && gmp_netpoll_waiters() > 0 &&
+        relaxed_load(&gmp_sched.npidle) == gmp_gomaxprocs - 1 &&
+        relaxed_load(&gmp_sched.lastpoll) != 0) {
         startm(pp, false);
         return;
     }
@@ -533,6 +552,43 @@ static void handoffp(P *pp) {
     gmp_sched_unlock();
     int64_t when = relaxed_load(&pp->timers.when0);
     if (when != 0) gmp_wake_timer_waiter(when);
+}
+
+/* Go's injectglist: make the poller's Gs runnable.  Without a P (sysmon,
+ * an M that found none) they go to the global queue and as many idle Ps as
+ * there are Gs are started; with one, a G per idle P goes to the global
+ * queue (with an M started for each) and the rest to the local queue. */
+void gmp_injectglist(G *list) {
+    if (!list) return;
+    int n = 0;
+    for (G *gp = list; gp; gp = gp->schedlink, n++) gmp_casgstatus(gp, G_WAITING, G_RUNNABLE);
+    M *m = gmp_getm();
+    P *pp = m ? m->p : NULL;
+    int global = pp ? relaxed_load(&gmp_sched.npidle) : n;
+    if (global > n) global = n;
+    if (global > 0) {
+        gmp_sched_lock();
+        for (int i = 0; i < global; i++) {
+            G *gp = list;
+            list = gp->schedlink;
+            gmp_globrunqput(gp);
+        }
+        gmp_sched_unlock();
+        for (int i = 0; i < global && relaxed_load(&gmp_sched.npidle) != 0; i++) startm(NULL, false);
+    }
+    while (list) {
+        G *gp = list;
+        list = gp->schedlink;
+        gmp_runqput(pp, gp, false);
+    }
+}
+
+/* The first G of a poller's list to run now, the others injected. */
+static G *run_polled(G *list) {
+    G *gp = list;
+    gmp_injectglist(gp->schedlink);
+    gmp_casgstatus(gp, G_WAITING, G_RUNNABLE);
+    return gp;
 }
 
 /* ---- finding work ---- */
@@ -595,6 +651,38 @@ static bool timer_wait(M *m, int64_t when) {
     return true;
 }
 
+/* The M that would sleep blocks in netpoll until I/O, the next timer
+ * (`when`, 0: none) or a netpollBreak — one M at a time, the one that swaps
+ * lastpoll to 0 (Go's findRunnable, end).  *polled: it did.  Returns a G
+ * to run (the M then holds a P), or NULL: with a P, look again; without,
+ * sleep. */
+static G *netpoll_block(M *m, int64_t when, bool *polled) {
+    *polled = false;
+    if ((gmp_netpoll_waiters() == 0 && when == 0) || atomic_exchange(&gmp_sched.lastpoll, 0) == 0)
+        return NULL;
+    *polled = true;
+    relaxed_store(&gmp_sched.pollUntil, when);
+    int64_t delay = -1;
+    if (when != 0) {
+        delay = when - gmp_nanotime();
+        if (delay < 0) delay = 0;
+    }
+    G *list = gmp_netpoll(delay);
+    relaxed_store(&gmp_sched.pollUntil, 0);
+    atomic_store(&gmp_sched.lastpoll, gmp_nanotime());
+    gmp_sched_lock();
+    P *pp = atomic_load(&gmp_sched.done) ? NULL : pidleget();
+    gmp_sched_unlock();
+    if (!pp) {
+        gmp_injectglist(list);
+        return NULL;
+    }
+    acquirep(m, pp);
+    int64_t now = gmp_nanotime();
+    for (int i = 0; i < gmp_gomaxprocs; i++) gmp_checktimers(gmp_allp[i], now);
+    return list ? run_polled(list) : NULL;
+}
+
 /* Go's findRunnable: timers, every 61st tick the global queue, the local
  * queue (runnext first), the global queue, stealing; then give up the P and
  * sleep (until the next timer, if this M waits for timers).  Returns NULL
@@ -625,7 +713,15 @@ top:
             return gp;
         }
     }
-    /* (No network poller here.) */
+    /* Poll the network, without blocking, before stealing: a fast path for
+     * Gs that wait on sockets. */
+    if (gmp_netpollinited() && gmp_netpoll_waiters() > 0 && relaxed_load(&gmp_sched.lastpoll) != 0) {
+        G *list = gmp_netpoll(0);
+        if (list) {
+            *inherit = false;
+            return run_polled(list);
+        }
+    }
     if (gmp_opts.steal &&
         (m->spinning || 2 * relaxed_load(&gmp_sched.nmspinning) <
                             gmp_gomaxprocs - relaxed_load(&gmp_sched.npidle))) {
@@ -676,7 +772,20 @@ top:
     }
 
     int64_t when = gmp_timers_earliest();
-    if (when != 0 && timer_wait(m, when)) {
+    if (gmp_netpollinited()) {
+        bool polled;
+        gp = netpoll_block(m, when, &polled);
+        if (gp) {
+            *inherit = false;
+            return gp;
+        }
+        if (polled && m->p) goto top;
+        if (!polled && when != 0) {
+            /* Another M polls: make it wake for our timer if it would not. */
+            int64_t until = relaxed_load(&gmp_sched.pollUntil);
+            if (until == 0 || until > when) gmp_netpollBreak();
+        }
+    } else if (when != 0 && timer_wait(m, when)) {
         gmp_sched_lock();
         P *np = pidleget();
         gmp_sched_unlock();
@@ -881,6 +990,7 @@ static uint32_t retake(int64_t now) {
 #define SYSMON_MIN_DELAY_NS 20000
 #define SYSMON_IDLE_ROUNDS 50
 #define SYSMON_MAX_DELAY_NS 10000000
+#define SYSMON_NETPOLL_NS 10000000 /* poll if nobody has for this long */
 
 static void *sysmon(void *arg) {
     (void)arg;
@@ -894,7 +1004,15 @@ static void *sysmon(void *arg) {
         if (delay > SYSMON_MAX_DELAY_NS) delay = SYSMON_MAX_DELAY_NS;
         gmp_notetsleep(&sysmon_note, delay);
         if (atomic_load(&sysmon_stop)) break;
-        if (retake(gmp_nanotime()) != 0)
+        int64_t now = gmp_nanotime();
+        /* Poll the network if nobody has for 10 ms (every M busy). */
+        int64_t lastpoll = relaxed_load(&gmp_sched.lastpoll);
+        if (gmp_netpollinited() && lastpoll != 0 && lastpoll + SYSMON_NETPOLL_NS < now) {
+            atomic_compare_exchange_strong(&gmp_sched.lastpoll, &lastpoll, now);
+            atomic_fetch_add_explicit(&gmp_netpollstat.sysmon_polls, 1, memory_order_relaxed);
+            gmp_injectglist(gmp_netpoll(0));
+        }
+        if (retake(now) != 0)
             idle = 0;
         else
             idle++;
@@ -997,6 +1115,8 @@ int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     if (gmp_opts.procs > 0) nprocs = gmp_opts.procs;
     if (nprocs < 1) nprocs = 1;
     memset(&gmp_sched, 0, sizeof gmp_sched);
+    atomic_store(&gmp_sched.lastpoll, gmp_nanotime());
+    gmp_netpoll_run_begin();
     atomic_store(&outside_spawns, 0);
     M *m0 = calloc(1, sizeof *m0);
     if (!m0 || !setup_ps(nprocs)) goto nomem;
@@ -1036,6 +1156,7 @@ int gmp_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
         pthread_join(sysmon_thread, NULL);
     }
     gmp_collect_stats();
+    gmp_netpoll_run_end();
     signals_uninstall(m0);
     tls_m = NULL;
     teardown(m0);

@@ -3,7 +3,7 @@
  * parsed in GODEBUG style against a table of the known keys (Go's
  * runtime1.go dbgvars and parsedebugvars):
  *
- *   GMPDEBUG=runnext=0,steal=0,spinning=0,asyncpreempt=0,sysmon=0,procs=N
+ *   GMPDEBUG=runnext=0,steal=0,spinning=0,asyncpreempt=0,sysmon=0,netpoll=0,procs=N
  *
  * An unknown key or a bad value is an error (common/debugvars.h): gmp_run
  * refuses to start.  The harness calls gmp_debug_parse to check variant
@@ -18,6 +18,7 @@ static const asb_debugvar dbgvars[] = {
     ASB_DEBUGVAR_SWITCH(gmp_debug, spinning),
     ASB_DEBUGVAR_SWITCH(gmp_debug, asyncpreempt),
     ASB_DEBUGVAR_SWITCH(gmp_debug, sysmon),
+    ASB_DEBUGVAR_SWITCH(gmp_debug, netpoll),
     ASB_DEBUGVAR_INT(gmp_debug, procs, 1, GMP_MAX_PROCS),
 };
 
@@ -25,6 +26,6 @@ static const asb_debugvars gmpdebug = {"GMPDEBUG", dbgvars, sizeof dbgvars / siz
 
 int gmp_debug_parse(const char *s, gmp_debug *d, char *err, size_t errlen) {
     *d = (gmp_debug){.runnext = true, .steal = true, .spinning = true, .asyncpreempt = true, .sysmon = true,
-                     .procs = 0};
+                     .netpoll = true, .procs = 0};
     return asb_debugvars_parse(&gmpdebug, s, d, err, errlen);
 }

@@ -90,6 +90,7 @@ typedef enum gmp_waitreason {
     WAIT_SEMACQUIRE,
     WAIT_SYNC_MUTEX_LOCK,
     WAIT_SYNC_WAITGROUP_WAIT,
+    WAIT_IO_WAIT,
     WAIT_NREASONS
 } gmp_waitreason;
 const char *gmp_waitreason_string(gmp_waitreason r);
@@ -100,11 +101,18 @@ typedef struct gmp_stack {
     bool guarded; /* it does */
 } gmp_stack;
 
-/* time.c (time.go): a timer in one P's 4-ary heap. */
+/* time.c (time.go): a timer in one P's 4-ary heap.  When it fires, f(arg,
+ * seq) runs on an M that holds a P (sleep: ready the G; netpoll: a deadline
+ * passed), with the arg and seq the timer had when it was taken off the heap,
+ * so its owner may re-arm it at once. */
+struct gmp_timers;
 typedef struct gmp_timer {
     int64_t when;
-    struct G *g; /* readied when the timer fires (the only timer use: sleep) */
-    int index;   /* position in the heap */
+    void (*f)(void *arg, uintptr_t seq);
+    void *arg;
+    uintptr_t seq;
+    int index;               /* position in the heap, -1 when in none */
+    struct gmp_timers *heap; /* the heap it is in (valid while index >= 0) */
 } gmp_timer;
 typedef struct gmp_timers {
     gmp_mutex lock;
@@ -199,6 +207,7 @@ typedef struct M {
 /* Ablation switches (GMPDEBUG / run() options). */
 typedef struct gmp_debug {
     bool runnext, steal, spinning, asyncpreempt, sysmon;
+    bool netpoll; /* 0: net calls block their M in poll(2) inside entersyscall/exitsyscall */
     int procs; /* 0: use run()'s nprocs */
 } gmp_debug;
 
@@ -225,6 +234,8 @@ typedef struct schedt {
     _Atomic size_t ngfree; /* read without gflock as a hint */
     _Atomic bool done;     /* root returned: Ms exit */
     M *timerwaiter;        /* idle M sleeping until the next timer (under lock) */
+    _Atomic int64_t lastpoll;  /* when the network was last polled; 0: an M is blocked in netpoll */
+    _Atomic int64_t pollUntil; /* when that M's blocking netpoll times out; 0: never */
     _Atomic int64_t timerwaiter_when;
     uint64_t lock_acquires, lock_contended; /* of sched.lock */
     _Atomic uint64_t syscall_handoffs, preempt_requests, spinning_starts;
@@ -318,6 +329,13 @@ size_t gmp_stack_guard_count(void);
 
 /* time.c (time.go) */
 void gmp_sleep(uint64_t ns);
+/* Arm t (f, arg, seq, when set by the caller) on the current P's heap and
+ * wake the poller or timer waiter if it fires earlier than what they wait
+ * for (Go's addtimer + wakeNetPoller).  False: out of memory. */
+bool gmp_addtimer(gmp_timer *t);
+/* Take t off its heap if it is still on one; false if it is not (it fired,
+ * or was never armed).  The caller serialises addtimer/deltimer of t. */
+bool gmp_deltimer(gmp_timer *t);
 bool gmp_checktimers(P *pp, int64_t now); /* true if it readied a G */
 int64_t gmp_timers_earliest(void);          /* over all Ps; 0: none */
 void gmp_timers_destroy(P *pp);
@@ -335,6 +353,46 @@ void gmp_dump_uninstall(void);
 void gmp_dump_all(int fd);
 void gmp_collect_stats(void); /* at the end of run(), before Gs are freed */
 void gmp_stats(asb_stat_emit emit, void *cookie);
+
+/* netpoll.c, netpoll_epoll.c (netpoll.go, netpoll_epoll.go).  A list of Gs
+ * made ready by the poller is linked through schedlink; its Gs are still
+ * G_WAITING (injectglist makes them runnable). */
+bool gmp_netpollinited(void);
+int32_t gmp_netpoll_waiters(void); /* Gs parked on a descriptor (Go's netpollWaiters) */
+/* Poll: delay < 0 blocks until an event or netpollBreak, 0 does not block,
+ * > 0 blocks up to delay ns. */
+G *gmp_netpoll(int64_t delay);
+void gmp_netpollBreak(void);      /* wake the M blocked in netpoll */
+void gmp_netpoll_run_begin(void); /* reset the per-run state (run() start) */
+void gmp_netpoll_run_end(void);   /* close the epoll and eventfd, free the descriptors */
+void gmp_netpoll_stats(asb_stat_emit emit, void *cookie);
+typedef struct gmp_netpoll_counters {
+    _Atomic uint64_t parks;        /* Gs parked waiting for readiness (netpoll=0: blocking polls) */
+    _Atomic uint64_t ready;        /* Gs the poller made runnable */
+    _Atomic uint64_t polls;        /* netpoll calls */
+    _Atomic uint64_t blocking;     /* netpoll calls that could block (delay != 0) */
+    _Atomic uint64_t breaks;       /* netpollBreak wake-ups sent */
+    _Atomic uint64_t sysmon_polls; /* polls by sysmon (nobody polled for 10 ms) */
+} gmp_netpoll_counters;
+extern gmp_netpoll_counters gmp_netpollstat;
+int gmp_net_accept(int listen_fd, uint64_t deadline_ns);
+int gmp_net_connect(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns);
+long gmp_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns);
+long gmp_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns);
+int gmp_net_close(int fd);
+/* netpoll_epoll.c: the platform half, used by netpoll.c only. */
+struct gmp_polldesc;
+int gmp_netpollinit(void); /* 0 or -errno */
+void gmp_netpollfini(void);
+int gmp_netpollopen(int fd, uint32_t seq); /* 0 or -errno */
+void gmp_netpollclose(int fd);
+/* netpoll.c for netpoll_epoll.c: the descriptor an event names, if it is
+ * still the incarnation (seq) that was registered; and Go's netpollready. */
+struct gmp_polldesc *gmp_polldesc_lookup(int fd, uint32_t seq);
+void gmp_netpollready(G **list, struct gmp_polldesc *pd, bool read, bool write);
+
+/* proc.c: make a list of Gs from the poller runnable (Go's injectglist). */
+void gmp_injectglist(G *list);
 
 /* sema.c (sema.go) */
 typedef struct gmp_sema {

@@ -31,6 +31,7 @@ static const char *const waitreason_strings[WAIT_NREASONS] = {
     [WAIT_SEMACQUIRE] = "semacquire",
     [WAIT_SYNC_MUTEX_LOCK] = "sync.Mutex.Lock",
     [WAIT_SYNC_WAITGROUP_WAIT] = "sync.WaitGroup.Wait",
+    [WAIT_IO_WAIT] = "IO wait",
 };
 
 static const char *const gstatus_strings[GMP_NGSTATUS] = {
@@ -219,4 +220,5 @@ void gmp_stats(asb_stat_emit emit, void *cookie) {
     emit(cookie, "opt_spinning", last.opts.spinning);
     emit(cookie, "opt_asyncpreempt", last.opts.asyncpreempt);
     emit(cookie, "opt_sysmon", last.opts.sysmon);
+    emit(cookie, "opt_netpoll", last.opts.netpoll);
 }

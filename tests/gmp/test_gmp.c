@@ -840,7 +840,7 @@ static void check_run_refused(const char *options, const char *env, const char *
     }
 }
 
-#define KNOWN "(known: runnext, steal, spinning, asyncpreempt, sysmon, procs)"
+#define KNOWN "(known: runnext, steal, spinning, asyncpreempt, sysmon, netpoll, procs)"
 
 static void test_settings(void) {
     gmp_debug d;

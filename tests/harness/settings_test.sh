@@ -34,7 +34,7 @@ worker_refuses() {
 }
 
 GKNOWN="(known: mcache, pagecache, freegc, printstats, scavenger, madvise, procs, gcpercent)"
-MKNOWN="(known: runnext, steal, spinning, asyncpreempt, sysmon, procs)"
+MKNOWN="(known: runnext, steal, spinning, asyncpreempt, sysmon, netpoll, procs)"
 unset GOSTYLEDEBUG GMPDEBUG
 
 # Variants: every settings check happens while the options are parsed.
