@@ -190,8 +190,11 @@ int nw_check_no_leak(asb_ctx *ctx, const char *workload, int before) {
 int nw_raise_fd_limit(asb_ctx *ctx, const char *workload, uint64_t need) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return asb_fail(ctx, ASB_ERROR, "%s: getrlimit: %s", workload, strerror(errno));
-    if (rl.rlim_cur >= need) return ASB_OK;
-    struct rlimit want = {need, rl.rlim_max >= need ? rl.rlim_max : need};
+    /* Up to the hard limit, as Go does at start: a scheduler may hold
+     * descriptors of its own per waiting task (threads' eventfds). */
+    rlim_t target = rl.rlim_max != RLIM_INFINITY && rl.rlim_max > need ? rl.rlim_max : need;
+    if (rl.rlim_cur >= target) return ASB_OK;
+    struct rlimit want = {target, rl.rlim_max > target ? rl.rlim_max : target};
     if (setrlimit(RLIMIT_NOFILE, &want) == 0) return ASB_OK;
     return asb_fail(ctx, ASB_ERROR,
                     "%s: needs %llu file descriptors, RLIMIT_NOFILE allows %llu (hard %llu) and cannot be raised: %s "

@@ -88,8 +88,8 @@ int nw_open_sockets(void);
 /* Returns ASB_OK, or verify-failed naming how many sockets a run leaves
  * open beyond `before`. */
 int nw_check_no_leak(asb_ctx *ctx, const char *workload, int before);
-/* Raise RLIMIT_NOFILE (soft, and hard where allowed) to at least `need`;
- * ASB_OK or an error naming the limit. */
+/* Raise RLIMIT_NOFILE's soft limit to the hard one, and both to at least
+ * `need` where allowed; ASB_OK or an error naming the limit. */
 int nw_raise_fd_limit(asb_ctx *ctx, const char *workload, uint64_t need);
 
 #endif
