@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "asbench.h"
 
 static void list_backends(void) {
@@ -61,6 +62,7 @@ int asb_cmd_list(int argc, char **argv) {
         list_workloads("alloc");
         list_workloads("sched");
         list_workloads("trace");
+        asb_app_list();
     }
     return 0;
 }

@@ -164,7 +164,8 @@ static void append_name(char **list, const char *name) {
 static char *workload_names(void) {
     char *out = asb_xstrdup("");
     for (int i = 0; asb_workload_at(i); i++)
-        if (is_benchmark(asb_workload_at(i))) append_name(&out, asb_workload_at(i)->name);
+        if (is_benchmark(asb_workload_at(i)) || !strcmp(asb_workload_at(i)->kind, "app"))
+            append_name(&out, asb_workload_at(i)->name);
     return out;
 }
 
@@ -415,25 +416,34 @@ static int expand_params(parse_state *ps, run_line *rl, asb_cell *proto, int axi
     return 0;
 }
 
-/* Items of workload=: names, all, or all:KIND (alloc, sched, trace). */
+/* Items of workload=: names, all, all:KIND (alloc, sched, trace, app) or
+ * app:all; after an app:NAME item a bare name may be another application
+ * (app:sqlite3,lua5.4).  `all` leaves the applications out: they need
+ * their Debian packages. */
 static int add_workloads(parse_state *ps, asb_strlist *out, const char *spec) {
     asb_strlist items = {0};
     asb_strlist_split(&items, spec, ',');
+    bool after_app = false;
     for (int i = 0; i < items.n; i++) {
         const char *v = items.items[i];
+        if (!strcmp(v, "app:all")) v = "all:app";
         if (strcmp(v, "all") && strncmp(v, "all:", 4)) {
-            asb_strlist_push(out, v);
+            char *app = asb_xasprintf("app:%s", v);
+            bool bare_app = after_app && !asb_workload_find(v) && asb_workload_find(app);
+            asb_strlist_push(out, bare_app ? app : v);
+            after_app = bare_app || !strncmp(v, "app:", 4);
+            free(app);
             continue;
         }
         const char *kind = v[3] ? v + 4 : NULL;
-        if (kind && strcmp(kind, "alloc") && strcmp(kind, "sched") && strcmp(kind, "trace")) {
-            fail(ps, "workload=%s: valid kinds after all: are alloc, sched, trace", v);
+        if (kind && strcmp(kind, "alloc") && strcmp(kind, "sched") && strcmp(kind, "trace") && strcmp(kind, "app")) {
+            fail(ps, "workload=%s: valid kinds after all: are alloc, sched, trace, app", v);
             asb_strlist_free(&items);
             return -1;
         }
         for (int w = 0; asb_workload_at(w); w++) {
             const asb_workload *wl = asb_workload_at(w);
-            if (is_benchmark(wl) && (!kind || !strcmp(wl->kind, kind))) asb_strlist_push(out, wl->name);
+            if (kind ? !strcmp(wl->kind, kind) : is_benchmark(wl)) asb_strlist_push(out, wl->name);
         }
     }
     asb_strlist_free(&items);

@@ -109,6 +109,8 @@ int asb_app_fail(asb_app_ctx *x, const char *fmt, ...) __attribute__((format(pri
 void asb_app_register(const asb_app *app);
 const asb_app *asb_app_of(const asb_workload *w); /* NULL unless w is an app */
 const asb_app *asb_app_at(int i);                 /* NULL past the end */
+/* `asbench list`: each app, its package (installed or not), input, scale. */
+void asb_app_list(void);
 
 /* One measured run of an app cell (run.c), in place of a worker run. */
 void asb_app_measure(const asb_cell *c, const run_env *env, const char *timeline_path, run_result *r);

@@ -75,7 +75,7 @@ static void parse(asb_app_ctx *x, const char *out) {
         .name = app_name, .package = "python3", .programs = "/usr/bin/python3",                          \
         .stresses = "dicts, lists and strings made and dropped; json parse/dump, regex; " what,          \
         .input = "SCALE random documents through json and regular expressions, SCALE/50 object trees",  \
-        .scale = "25000", .quick_scale = "300", .scale_help = "documents", .env = settings,             \
+        .scale = "15000", .quick_scale = "300", .scale_help = "documents", .env = settings,             \
         .generate = generate, .command = "exec /usr/bin/python3 -s \"$ASB_INPUT/bench.py\" \"$ASB_SCALE\"", \
         .parse = parse,                                                                                  \
     }

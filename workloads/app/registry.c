@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 
@@ -37,3 +38,27 @@ const asb_app *asb_app_of(const asb_workload *w) {
 }
 
 const asb_app *asb_app_at(int i) { return i >= 0 && i < napps ? apps[i] : NULL; }
+
+/* Whether every program of the app is installed. */
+static bool installed(const asb_app *app) {
+    asb_strlist programs = {0};
+    asb_strlist_split(&programs, app->programs ? app->programs : "", ' ');
+    bool all = true;
+    for (int i = 0; i < programs.n; i++) all &= access(programs.items[i], X_OK) == 0;
+    asb_strlist_free(&programs);
+    return all;
+}
+
+void asb_app_list(void) {
+    printf("\nApplications (workload app:NAME or app:all; the real program under each backend, docs/apps.md):\n");
+    for (int i = 0; i < napps; i++) {
+        const asb_app *a = apps[i];
+        printf("  %-16s %s\n", app_workloads[i].name, a->stresses);
+        if (installed(a)) printf("      package %s (installed)%s\n", a->package, a->server ? ", a server" : "");
+        else printf("      package %s MISSING (install it: its rows are unsupported)\n", a->package);
+        printf("      input: %s\n", a->input);
+        printf("      %-14s = %-10s", "scale", a->scale);
+        if (a->quick_scale && strcmp(a->quick_scale, a->scale)) printf(" (quick %s)", a->quick_scale);
+        printf("  %s\n", a->scale_help ? a->scale_help : "");
+    }
+}
