@@ -4,6 +4,12 @@
  * Every spawn, wake-up, yield and dispatch takes the same lock, so the
  * figures show what Go's per-P run queues and work stealing buy over it.
  *
+ * Sockets: a worker with nothing to run polls them, blocking, if no other
+ * worker does (the others sleep on the condition variable); a task readied
+ * while no worker sleeps there breaks that poll.  Every UT_NET_POLL_TICK
+ * dispatches a worker also polls without blocking, so busy workers still
+ * see sockets become ready.
+ *
  * Stats: queue_lock_contended (acquisitions that found the lock taken),
  * idle_waits (times a worker slept on the condition variable).
  */
@@ -15,7 +21,8 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t nonempty;
     ut_task *head, *tail;
-    int nidle;
+    int nidle;    /* workers sleeping on `nonempty` */
+    bool polling; /* a worker is in a blocking socket poll */
     uint64_t contended, idle_waits;
 } gq = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -31,8 +38,25 @@ static int gq_start(int nprocs, const char *options) {
     pthread_cond_init(&gq.nonempty, NULL);
     gq.head = gq.tail = NULL;
     gq.nidle = 0;
+    gq.polling = false;
     gq.contended = gq.idle_waits = 0;
     return 0;
+}
+
+/* Queue a list linked through `next` (lock held) and wake an idle worker:
+ * one sleeping on the condition variable, else the one polling sockets. */
+static void enqueue_locked(ut_task *list) {
+    ut_task *last = list;
+    while (last->next) last = last->next;
+    if (gq.tail) gq.tail->next = list;
+    else gq.head = list;
+    gq.tail = last;
+    if (gq.nidle > 0) {
+        if (list == last) pthread_cond_signal(&gq.nonempty);
+        else pthread_cond_broadcast(&gq.nonempty);
+    } else if (gq.polling) {
+        ut_net_break();
+    }
 }
 
 static void gq_ready(int worker, ut_task *t, ut_ready_kind kind) {
@@ -40,27 +64,41 @@ static void gq_ready(int worker, ut_task *t, ut_ready_kind kind) {
     (void)kind;
     t->next = NULL;
     gq_lock();
-    if (gq.tail) gq.tail->next = t;
-    else gq.head = t;
-    gq.tail = t;
-    if (gq.nidle > 0) pthread_cond_signal(&gq.nonempty);
+    enqueue_locked(t);
     pthread_mutex_unlock(&gq.lock);
 }
 
 static ut_task *gq_next(int worker) {
     (void)worker;
+    static _Thread_local unsigned dispatches;
+    ut_task *polled = NULL;
+    if (++dispatches % UT_NET_POLL_TICK == 0 && ut_net_waiting()) polled = ut_net_poll(false);
     gq_lock();
-    while (!gq.head && !ut_stopping()) {
+    if (polled) enqueue_locked(polled);
+    ut_task *t = NULL;
+    while (!ut_stopping()) {
+        if ((t = gq.head)) {
+            gq.head = t->next;
+            if (!gq.head) gq.tail = NULL;
+            break;
+        }
+        if (!gq.polling && ut_net_waiting()) {
+            gq.polling = true;
+            pthread_mutex_unlock(&gq.lock);
+            polled = ut_net_poll(true);
+            gq_lock();
+            gq.polling = false;
+            if (polled) enqueue_locked(polled);
+            continue;
+        }
         gq.nidle++;
         gq.idle_waits++;
         pthread_cond_wait(&gq.nonempty, &gq.lock);
         gq.nidle--;
     }
-    ut_task *t = ut_stopping() ? NULL : gq.head;
-    if (t) {
-        gq.head = t->next;
-        if (!gq.head) gq.tail = NULL;
-    }
+    /* Leaving with work while tasks wait on sockets: a sleeping worker takes
+     * over the blocking poll. */
+    if (t && !gq.polling && gq.nidle > 0 && ut_net_waiting()) pthread_cond_signal(&gq.nonempty);
     pthread_mutex_unlock(&gq.lock);
     return t;
 }
@@ -68,6 +106,7 @@ static ut_task *gq_next(int worker) {
 static void gq_wake_all(void) {
     pthread_mutex_lock(&gq.lock);
     pthread_cond_broadcast(&gq.nonempty);
+    if (gq.polling) ut_net_break();
     pthread_mutex_unlock(&gq.lock);
 }
 

@@ -9,6 +9,11 @@
  * The kernel preempts, and a blocking system call blocks only its own thread,
  * so PREEMPTION is a capability and syscall_enter/exit are no-ops; a million
  * live threads is not (MANY_TASKS is not declared).
+ *
+ * Sockets (NET) block the thread: a call that would block waits in poll(2)
+ * on the fd and on the thread's own eventfd, with the deadline as timeout;
+ * net_close (netpoll_shared.c) writes the eventfd of every thread waiting on
+ * that fd, which then returns -EBADF.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,15 +21,20 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "netpoll_shared.h"
 #include "psync.h"
 
 enum { TASK_STACK = 256 * 1024 };
 
 typedef struct th_task {
     sem_t wake;
+    int net_wake_fd; /* eventfd net_close writes; -1 until the first socket wait */
     asb_task_fn fn;
     void *arg;
 } th_task;
@@ -35,12 +45,17 @@ static atomic_long live_tasks;
 static atomic_ulong spawned, spawn_failures;
 static long leaked;
 
+static void task_free(th_task *t) {
+    sem_destroy(&t->wake);
+    if (t->net_wake_fd >= 0) close(t->net_wake_fd);
+    free(t);
+}
+
 static void *task_main(void *arg) {
     th_task *t = arg;
     self_task = t;
     t->fn(t->arg);
-    sem_destroy(&t->wake);
-    free(t);
+    task_free(t);
     atomic_fetch_sub(&live_tasks, 1);
     return NULL;
 }
@@ -49,6 +64,7 @@ static int th_spawn(asb_task_fn fn, void *arg) {
     th_task *t = malloc(sizeof *t);
     if (!t) return -1;
     sem_init(&t->wake, 0, 0);
+    t->net_wake_fd = -1;
     t->fn = fn;
     t->arg = arg;
     pthread_attr_t attr;
@@ -63,8 +79,7 @@ static int th_spawn(asb_task_fn fn, void *arg) {
     if (err) {
         atomic_fetch_sub(&live_tasks, 1);
         atomic_fetch_add(&spawn_failures, 1);
-        sem_destroy(&t->wake);
-        free(t);
+        task_free(t);
         errno = err;
         return -1;
     }
@@ -75,9 +90,7 @@ static int th_spawn(asb_task_fn fn, void *arg) {
 static void th_yield(void) { sched_yield(); }
 
 __attribute__((noreturn)) static void th_exit(void) {
-    th_task *t = self_task;
-    sem_destroy(&t->wake);
-    free(t);
+    task_free(self_task);
     atomic_fetch_sub(&live_tasks, 1);
     pthread_exit(NULL);
 }
@@ -108,6 +121,54 @@ static const psync_ops th_psync = {.self = park_self, .park = park_thread, .read
 static asb_chan *th_chan_make(size_t elemsize, size_t cap) { return psync_chan_make(&th_psync, elemsize, cap); }
 static asb_wg *th_wg_make(void) { return psync_wg_make(&th_psync); }
 static asb_mutex *th_mutex_make(void) { return psync_mutex_make(&th_psync); }
+
+/* ---- sockets: the thread blocks in poll(2) ---- */
+
+typedef struct th_net_waiter {
+    np_waiter base;
+    int wake_fd;
+} th_net_waiter;
+
+static void th_net_wake(np_waiter *w) {
+    uint64_t one = 1;
+    (void)!write(((th_net_waiter *)w)->wake_fd, &one, sizeof one); /* EAGAIN: already posted */
+}
+
+static int th_net_wait(np_fd *pd, np_mode mode, uint64_t deadline_ns) {
+    th_task *t = self_task;
+    int timeout_ms = -1;
+    if (deadline_ns) {
+        uint64_t now = np_now_ns();
+        if (now >= deadline_ns) return -ETIMEDOUT;
+        uint64_t ms = (deadline_ns - now + 999999) / 1000000;
+        timeout_ms = ms > 86400000 ? 86400000 : (int)ms; /* a day; the loop waits again */
+    }
+    if (t->net_wake_fd < 0 && (t->net_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) return -errno;
+    th_net_waiter w = {.base.wake = th_net_wake, .wake_fd = t->net_wake_fd};
+    if (!np_enlist(pd, mode, &w.base)) return -EBADF;
+    struct pollfd fds[2] = {{.fd = np_fd_number(pd), .events = mode == NP_READ ? POLLIN : POLLOUT},
+                            {.fd = t->net_wake_fd, .events = POLLIN}};
+    int r = poll(fds, 2, timeout_ms);
+    int err = r < 0 ? errno : 0;
+    bool closing = np_unlist(pd, mode, &w.base);
+    if (fds[1].revents & POLLIN) {
+        uint64_t count;
+        (void)!read(t->net_wake_fd, &count, sizeof count);
+    }
+    if (closing) return -EBADF;
+    return err && err != EINTR ? -err : 0; /* ready or timed out: the call tries again */
+}
+
+static int th_net_accept(int fd, uint64_t deadline_ns) { return np_accept(th_net_wait, fd, deadline_ns); }
+static int th_net_connect(int fd, const void *sa, unsigned len, uint64_t deadline_ns) {
+    return np_connect(th_net_wait, fd, sa, len, deadline_ns);
+}
+static long th_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns) {
+    return np_read(th_net_wait, fd, buf, n, deadline_ns);
+}
+static long th_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns) {
+    return np_write(th_net_wait, fd, buf, n, deadline_ns);
+}
 
 /* ---- run ---- */
 
@@ -143,7 +204,7 @@ static int th_run(int nprocs, const char *options, asb_task_fn root, void *arg) 
         errno = EINVAL;
         return -1;
     }
-    if (pick_cpus(nprocs) != 0) return -1;
+    if (pick_cpus(nprocs) != 0 || np_start(false) != 0) return -1;
     atomic_store(&live_tasks, 0);
     atomic_store(&spawned, 0);
     atomic_store(&spawn_failures, 0);
@@ -168,7 +229,8 @@ static void th_stats(asb_stat_emit emit, void *cookie) {
 static const asb_sched threads_sched = {
     .name = "threads",
     .summary = "one pthread per task, kernel-scheduled (the OS baseline)",
-    .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_PREEMPTION | ASB_CAP_INJECTION,
+    .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_PREEMPTION | ASB_CAP_INJECTION |
+            ASB_CAP_NET,
     .run = th_run, .spawn = th_spawn, .yield = th_yield, .exit = th_exit, .preempt_check = th_noop,
     .chan_make = th_chan_make, .chan_send = psync_chan_send, .chan_recv = psync_chan_recv,
     .chan_close = psync_chan_close, .chan_free = psync_chan_free, .select = psync_select,
@@ -176,5 +238,7 @@ static const asb_sched threads_sched = {
     .wg_free = psync_wg_free, .mutex_make = th_mutex_make, .mutex_lock = psync_mutex_lock,
     .mutex_unlock = psync_mutex_unlock, .mutex_free = psync_mutex_free, .sleep_ns = th_sleep_ns,
     .syscall_enter = th_noop, .syscall_exit = th_noop, .stats = th_stats,
+    .net_accept = th_net_accept, .net_connect = th_net_connect, .net_read = th_net_read,
+    .net_write = th_net_write, .net_close = np_close,
 };
 ASB_REGISTER_SCHED(threads_sched)

@@ -53,10 +53,10 @@ static _Thread_local ut_worker *self_worker;
 
 /* Totals of the last run, for ut_stats. */
 static struct {
-    uint64_t switches, preempt_yields, spawned, injected;
+    uint64_t switches, preempt_yields, spawned, injected, net_polls, net_ready;
     long leaked;
 } totals;
-static atomic_ulong injected;
+static atomic_ulong injected, net_polls, net_ready;
 
 /* ---- stacks ---- */
 
@@ -354,6 +354,47 @@ static void park_ready(void *task) {
 
 static const psync_ops ut_psync = {.self = park_self, .park = park_current, .ready = park_ready};
 
+/* ---- sockets ---- */
+
+static int park_on_fd(np_fd *pd, np_mode mode, uint64_t deadline_ns) {
+    return np_park(&ut_psync, pd, mode, deadline_ns);
+}
+
+int ut_net_accept(int listen_fd, uint64_t deadline_ns) { return np_accept(park_on_fd, listen_fd, deadline_ns); }
+int ut_net_connect(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns) {
+    return np_connect(park_on_fd, fd, sockaddr, addrlen, deadline_ns);
+}
+long ut_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns) {
+    return np_read(park_on_fd, fd, buf, n, deadline_ns);
+}
+long ut_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns) {
+    return np_write(park_on_fd, fd, buf, n, deadline_ns);
+}
+
+bool ut_net_waiting(void) { return np_waiting(); }
+void ut_net_break(void) { np_break(); }
+
+typedef struct task_list {
+    ut_task *head, *tail;
+} task_list;
+
+static void append_ready(void *task, void *cookie) {
+    task_list *l = cookie;
+    ut_task *t = task;
+    t->next = NULL;
+    if (l->tail) l->tail->next = t;
+    else l->head = t;
+    l->tail = t;
+}
+
+ut_task *ut_net_poll(bool block) {
+    task_list ready = {NULL, NULL};
+    int n = np_poll(block, append_ready, &ready);
+    atomic_fetch_add_explicit(&net_polls, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&net_ready, (unsigned long)n, memory_order_relaxed);
+    return ready.head;
+}
+
 asb_chan *ut_chan_make(size_t elemsize, size_t cap) { return psync_chan_make(&ut_psync, elemsize, cap); }
 asb_wg *ut_wg_make(void) { return psync_wg_make(&ut_psync); }
 asb_mutex *ut_mutex_make(void) { return psync_mutex_make(&ut_psync); }
@@ -381,6 +422,8 @@ int ut_run(const ut_policy *p, int nprocs, const char *options, asb_task_fn root
     atomic_store(&stopping, false);
     atomic_store(&live_tasks, 0);
     atomic_store(&injected, 0);
+    atomic_store(&net_polls, 0);
+    atomic_store(&net_ready, 0);
     memset(&totals, 0, sizeof totals);
     workers = calloc((size_t)nprocs, sizeof *workers);
     if (!workers) return -1;
@@ -388,7 +431,13 @@ int ut_run(const ut_policy *p, int nprocs, const char *options, asb_task_fn root
         free(workers);
         return -1;
     }
+    if (np_start(true) != 0) {
+        policy->stop();
+        free(workers);
+        return -1;
+    }
     if (timers_start() != 0) {
+        np_stop();
         policy->stop();
         free(workers);
         return -1;
@@ -397,6 +446,7 @@ int ut_run(const ut_policy *p, int nprocs, const char *options, asb_task_fn root
     ut_task *t = task_make(NULL, root_task, &rc);
     if (!t) {
         timers_stop();
+        np_stop();
         policy->stop();
         free(workers);
         errno = ENOMEM;
@@ -412,6 +462,7 @@ int ut_run(const ut_policy *p, int nprocs, const char *options, asb_task_fn root
     for (int i = 1; i < started; i++) pthread_join(workers[i].tid, NULL);
     totals.leaked = atomic_load(&live_tasks); /* the root has exited: all that is left leaked */
     timers_stop();
+    np_stop();
     policy->stop();
     for (int i = 0; i < started; i++) {
         totals.switches += workers[i].switches;
@@ -419,6 +470,8 @@ int ut_run(const ut_policy *p, int nprocs, const char *options, asb_task_fn root
         totals.spawned += workers[i].spawned;
     }
     totals.injected = atomic_load(&injected);
+    totals.net_polls = atomic_load(&net_polls);
+    totals.net_ready = atomic_load(&net_ready);
     free(workers);
     workers = NULL;
     return 0;
@@ -430,5 +483,7 @@ void ut_stats(asb_stat_emit emit, void *cookie) {
     emit(cookie, "injected", (double)totals.injected);
     emit(cookie, "preempt_yields", (double)totals.preempt_yields);
     emit(cookie, "leaked_tasks", (double)totals.leaked);
+    emit(cookie, "net_polls", (double)totals.net_polls);
+    emit(cookie, "net_ready", (double)totals.net_ready);
     if (policy && policy->stats) policy->stats(emit, cookie);
 }

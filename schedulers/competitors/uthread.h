@@ -11,6 +11,12 @@
  * preempt_check() yields once a task has run 10 ms (Go's forcePreemptNS),
  * counted from its first preempt_check after being dispatched, so that the
  * dispatch path itself never reads the clock.
+ *
+ * Sockets (NET): a task that would block parks on its fd
+ * (netpoll_shared.h); the policy polls — without blocking every
+ * UT_NET_POLL_TICK dispatches and when it finds no work, blocking (one
+ * worker at a time) where it would otherwise sleep — and np_break wakes
+ * the blocked poll when the policy readies a task.
  */
 #ifndef ASB_UTHREAD_H
 #define ASB_UTHREAD_H
@@ -20,7 +26,12 @@
 
 #include "../gmp/ctx.h"
 #include "../sched.h"
+#include "netpoll_shared.h"
 #include "psync.h"
+
+/* A policy polls sockets without blocking every this many dispatches, as
+ * Go's schedule() looks at the global queue every 61st. */
+enum { UT_NET_POLL_TICK = 61 };
 
 typedef struct ut_task {
     asb_uctx ctx;
@@ -65,6 +76,18 @@ void ut_sleep_ns(uint64_t ns);
 void ut_syscall_noop(void);
 void ut_stats(asb_stat_emit emit, void *cookie);
 
+/* Sockets, for the policies: whether a task is parked on one (polling is
+ * pointless otherwise), and the tasks one poll made ready, linked through
+ * `next` (NULL: none); ut_net_break wakes a blocked ut_net_poll(true). */
+bool ut_net_waiting(void);
+ut_task *ut_net_poll(bool block);
+void ut_net_break(void);
+
+int ut_net_accept(int listen_fd, uint64_t deadline_ns);
+int ut_net_connect(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns);
+long ut_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns);
+long ut_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns);
+
 asb_chan *ut_chan_make(size_t elemsize, size_t cap);
 asb_wg *ut_wg_make(void);
 asb_mutex *ut_mutex_make(void);
@@ -75,7 +98,7 @@ asb_mutex *ut_mutex_make(void);
     static const asb_sched var = {                                                           \
         .name = sched_name, .summary = sched_summary,                                        \
         .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_INJECTION | \
-                ASB_CAP_MANY_TASKS,                                                          \
+                ASB_CAP_MANY_TASKS | ASB_CAP_NET,                                            \
         .run = run_fn, .spawn = ut_spawn, .yield = ut_yield, .exit = ut_exit,                \
         .preempt_check = ut_preempt_check, .chan_make = ut_chan_make,                        \
         .chan_send = psync_chan_send, .chan_recv = psync_chan_recv,                          \
@@ -85,6 +108,8 @@ asb_mutex *ut_mutex_make(void);
         .mutex_lock = psync_mutex_lock, .mutex_unlock = psync_mutex_unlock,                  \
         .mutex_free = psync_mutex_free, .sleep_ns = ut_sleep_ns,                             \
         .syscall_enter = ut_syscall_noop, .syscall_exit = ut_syscall_noop, .stats = ut_stats, \
+        .net_accept = ut_net_accept, .net_connect = ut_net_connect, .net_read = ut_net_read,   \
+        .net_write = ut_net_write, .net_close = np_close,                                    \
     }
 
 #endif

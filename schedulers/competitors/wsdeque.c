@@ -9,6 +9,12 @@
  * does with its global queue, every 61st dispatch.  Idle workers sleep on a
  * condition variable after one failed round of stealing.
  *
+ * Sockets: a worker polls them without blocking when it found nothing else
+ * and every UT_NET_POLL_TICK dispatches; keeps the first task made ready and
+ * pushes the rest on its deque (thieves spread them).  Where it would sleep,
+ * one worker at a time polls blocking instead; wake_one breaks that poll
+ * when no other worker sleeps.
+ *
  * Options: steal=0 disables stealing (each worker runs only what it spawned
  * or took from the injection queue).
  * Stats: steals, steal_misses (lost the race for the item), injection_pops,
@@ -51,7 +57,9 @@ static struct {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    atomic_int nidle;
+    atomic_int nidle;    /* workers sleeping or in the blocking poll */
+    int nsleeping;       /* of which on `cond` (lock held) */
+    atomic_bool polling; /* one is in the blocking socket poll */
 } idle = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static darray *darray_new(int64_t size) {
@@ -155,14 +163,16 @@ static ut_task *inject_pop(void) {
     return t;
 }
 
-/* After making work visible: wake one sleeping worker, if any.  The fence
- * pairs with the one in ws_next so a worker going to sleep either sees the
- * work or is seen as idle here. */
+/* After making work visible: wake one idle worker, if any — a sleeping
+ * one, else the one blocked in the socket poll.  The fence pairs with the
+ * one in ws_next so a worker going idle either sees the work or is seen as
+ * idle here. */
 static void wake_one(void) {
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load(&idle.nidle) == 0) return;
     pthread_mutex_lock(&idle.lock);
-    pthread_cond_signal(&idle.cond);
+    if (idle.nsleeping > 0) pthread_cond_signal(&idle.cond);
+    else if (atomic_load(&idle.polling)) ut_net_break();
     pthread_mutex_unlock(&idle.lock);
 }
 
@@ -190,6 +200,8 @@ static int ws_start(int nprocs, const char *options) {
     atomic_store(&inject.count, 0);
     pthread_cond_init(&idle.cond, NULL);
     atomic_store(&idle.nidle, 0);
+    idle.nsleeping = 0;
+    atomic_store(&idle.polling, false);
     return 0;
 }
 
@@ -219,23 +231,63 @@ static ut_task *steal_round(deque *self, int worker) {
     return NULL;
 }
 
+/* The first of the tasks a socket poll made ready; the rest go on the
+ * worker's deque. */
+static ut_task *keep_first(deque *self, ut_task *polled) {
+    if (!polled) return NULL;
+    for (ut_task *t = polled->next, *next; t; t = next) {
+        next = t->next;
+        deque_push(self, t);
+        wake_one();
+    }
+    return polled;
+}
+
+/* Leaving with work while tasks wait on sockets and nobody polls: a
+ * sleeping worker takes over the blocking poll. */
+static ut_task *hand_on_poll(ut_task *t) {
+    if (ut_net_waiting() && atomic_load(&idle.nidle) > 0 && !atomic_load(&idle.polling)) {
+        pthread_mutex_lock(&idle.lock);
+        if (idle.nsleeping > 0) pthread_cond_signal(&idle.cond);
+        pthread_mutex_unlock(&idle.lock);
+    }
+    return t;
+}
+
 static ut_task *ws_next(int worker) {
     deque *self = &deques[worker];
     for (;;) {
         if (ut_stopping()) return NULL;
         ut_task *t = NULL;
-        if (++self->ticks % FAIRNESS_TICK == 0) t = inject_pop();
+        bool tick = ++self->ticks % FAIRNESS_TICK == 0;
+        if (tick) t = inject_pop();
+        if (!t && self->ticks % UT_NET_POLL_TICK == 0 && ut_net_waiting())
+            t = keep_first(self, ut_net_poll(false));
         if (!t) t = deque_take(self);
         if (!t && (t = inject_pop())) self->injection_pops++;
         if (!t) t = steal_round(self, worker);
-        if (t) return t;
+        if (!t && ut_net_waiting()) t = keep_first(self, ut_net_poll(false));
+        if (t) return hand_on_poll(t);
 
         pthread_mutex_lock(&idle.lock);
         atomic_fetch_add(&idle.nidle, 1);
         atomic_thread_fence(memory_order_seq_cst);
         if (!any_work() && !ut_stopping()) {
+            if (!atomic_load(&idle.polling) && ut_net_waiting()) {
+                atomic_store(&idle.polling, true);
+                pthread_mutex_unlock(&idle.lock);
+                ut_task *polled = ut_net_poll(true);
+                pthread_mutex_lock(&idle.lock);
+                atomic_store(&idle.polling, false);
+                atomic_fetch_sub(&idle.nidle, 1);
+                pthread_mutex_unlock(&idle.lock);
+                if ((t = keep_first(self, polled))) return hand_on_poll(t);
+                continue;
+            }
+            idle.nsleeping++;
             self->idle_waits++;
             pthread_cond_wait(&idle.cond, &idle.lock);
+            idle.nsleeping--;
         }
         atomic_fetch_sub(&idle.nidle, 1);
         pthread_mutex_unlock(&idle.lock);
@@ -245,6 +297,7 @@ static ut_task *ws_next(int worker) {
 static void ws_wake_all(void) {
     pthread_mutex_lock(&idle.lock);
     pthread_cond_broadcast(&idle.cond);
+    if (atomic_load(&idle.polling)) ut_net_break();
     pthread_mutex_unlock(&idle.lock);
 }
 
