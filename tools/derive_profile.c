@@ -4,9 +4,12 @@
  * allocation trace (docs/trace-format.md) to stdout.
  *
  * Walking the trace's ops in their recorded order (all threads merged by
- * sequence number), it counts
- *   - sizes: the 32 most frequent request sizes exactly, the others in
- *     power-of-two ranges [2^k, 2^(k+1)-1] (uniform within);
+ * sequence number), it counts each block by its size class and its
+ * lifetime class together (`object` lines: in programs, large blocks tend
+ * to live long and small ones not, which two independent distributions
+ * would lose):
+ *   - size classes: the 32 most frequent request sizes exactly, the others
+ *     in power-of-two ranges [2^k, 2^(k+1)-1] (uniform within);
  *   - lifetimes, in allocations: a block allocated when A allocations had
  *     been made and freed (or reallocated) when F had been made lives F - A
  *     (≥ 1); exactly for 1..16, in power-of-two ranges above.  A block the
@@ -25,6 +28,10 @@
 #include "trace_format.h"
 
 enum { EXACT_SIZES = 32, EXACT_LIFETIMES = 16, BUCKETS = 64 };
+/* Size classes: the exact sizes, then a power-of-two range per bucket. */
+enum { SIZE_CLASSES = EXACT_SIZES + BUCKETS };
+/* Lifetime classes: 1..EXACT_LIFETIMES, a range per bucket, never freed. */
+enum { LIFE_CLASSES = EXACT_LIFETIMES + BUCKETS + 1, NEVER_FREED = LIFE_CLASSES - 1 };
 
 typedef struct size_count {
     uint64_t size, count;
@@ -47,6 +54,30 @@ static void die(const char *what) {
     exit(2);
 }
 
+static uint64_t request_size(const trace_op *op) {
+    uint64_t size = op->size ? op->size : 1;
+    return size > EMP_MAX_SIZE ? EMP_MAX_SIZE : size;
+}
+
+/* The size class: the index among the exact sizes (sorted), else a range. */
+static int size_class(const size_count *exact, size_t nexact, uint64_t size) {
+    for (size_t i = 0; i < nexact; i++)
+        if (exact[i].size == size) return (int)i;
+    return EXACT_SIZES + log2_floor(size);
+}
+
+static int life_class(uint64_t life) {
+    return life <= EXACT_LIFETIMES ? (int)life - 1 : EXACT_LIFETIMES + log2_floor(life);
+}
+
+/* A class as a profile value: "N" or "LO-HI", the ranges clipped to [lo_min, hi_max]. */
+static void print_class(FILE *f, uint64_t lo, uint64_t hi, uint64_t lo_min, uint64_t hi_max) {
+    if (lo < lo_min) lo = lo_min;
+    if (hi > hi_max) hi = hi_max;
+    if (lo == hi) fprintf(f, "%llu", (unsigned long long)lo);
+    else fprintf(f, "%llu-%llu", (unsigned long long)lo, (unsigned long long)hi);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2 || argc > 3 || argv[1][0] == '-') {
         fprintf(stderr, "usage: asbench-derive-profile TRACE [NAME]   (an empirical profile on stdout)\n");
@@ -66,21 +97,13 @@ int main(int argc, char **argv) {
     for (uint32_t t = 0; t < tr.header.threads; t++)
         for (uint64_t i = 0; i < tr.threads[t].nops; i++) by_seq[tr.threads[t].ops[i].seq] = &tr.threads[t].ops[i];
 
-    uint64_t allocs = 0, exact_life[EXACT_LIFETIMES + 1] = {0}, life_bucket[BUCKETS] = {0};
+    /* Pass 1: the sizes and how often each is requested. */
+    uint64_t allocs = 0;
     for (uint64_t seq = 0; seq < nops; seq++) {
         const trace_op *op = by_seq[seq];
-        if (!op) continue;
-        if (op->block != TRACE_NO_BLOCK && op->block < nops && !freed[op->block]) {
-            uint64_t life = allocs - born[op->block];
-            if (life < 1) life = 1;
-            if (life <= EXACT_LIFETIMES) exact_life[life]++;
-            else life_bucket[log2_floor(life)]++;
-            freed[op->block] = true;
-        }
-        if (!trace_op_allocates(op)) continue;
-        born[seq] = allocs++;
-        uint64_t size = op->size ? op->size : 1;
-        if (size > EMP_MAX_SIZE) size = EMP_MAX_SIZE;
+        if (!op || !trace_op_allocates(op)) continue;
+        allocs++;
+        uint64_t size = request_size(op);
         size_t k = 0; /* few distinct sizes: a linear search is enough */
         while (k < nsizes && sizes[k].size != size) k++;
         if (k == nsizes) {
@@ -90,45 +113,56 @@ int main(int argc, char **argv) {
         }
         sizes[k].count++;
     }
-    uint64_t never_freed = 0;
-    for (uint64_t seq = 0; seq < nops; seq++)
-        never_freed += by_seq[seq] && trace_op_allocates(by_seq[seq]) && !freed[seq];
     if (allocs == 0) die("the trace allocates nothing");
+    qsort(sizes, nsizes, sizeof *sizes, by_count_desc);
+    size_t nexact = nsizes < EXACT_SIZES ? nsizes : EXACT_SIZES;
+    qsort(sizes, nexact, sizeof *sizes, by_size);
+
+    /* Pass 2: each block's size class with its lifetime class. */
+    static uint64_t joint[SIZE_CLASSES][LIFE_CLASSES];
+    uint64_t made = 0, never_freed = 0;
+    for (uint64_t seq = 0; seq < nops; seq++) {
+        const trace_op *op = by_seq[seq];
+        if (!op) continue;
+        if (op->block != TRACE_NO_BLOCK && op->block < nops && !freed[op->block] && by_seq[op->block]) {
+            uint64_t life = made - born[op->block];
+            joint[size_class(sizes, nexact, request_size(by_seq[op->block]))][life_class(life < 1 ? 1 : life)]++;
+            freed[op->block] = true;
+        }
+        if (trace_op_allocates(op)) born[seq] = made++;
+    }
+    for (uint64_t seq = 0; seq < nops; seq++)
+        if (by_seq[seq] && trace_op_allocates(by_seq[seq]) && !freed[seq]) {
+            joint[size_class(sizes, nexact, request_size(by_seq[seq]))][NEVER_FREED]++;
+            never_freed++;
+        }
 
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     fprintf(f, "# %s.profile — derived from the trace %s by\n#   asbench-derive-profile %s %s\n", name, argv[1],
             argv[1], name);
-    fprintf(f, "# (%llu allocations, %llu never freed, peak live %llu bytes in the trace; sizes: the %d most\n"
-               "# frequent exactly, the rest in power-of-two ranges; lifetimes in allocations, exact to %d, then\n"
-               "# power-of-two ranges; a block never freed lives one trace length, %llu allocations).\n"
-               "# A trace has no clock: unthrottled, one phase.\n",
+    fprintf(f, "# (%llu allocations, %llu never freed, peak live %llu bytes in the trace).  Objects by size and\n"
+               "# lifetime together: the %d most frequent sizes exactly, the rest in power-of-two ranges;\n"
+               "# lifetimes in allocations, exact to %d, then power-of-two ranges; a block never freed\n"
+               "# lives one trace length, %llu allocations.  A trace has no clock: unthrottled, one phase.\n",
             (unsigned long long)allocs, (unsigned long long)never_freed,
             (unsigned long long)tr.stats.peak_live_bytes, EXACT_SIZES, EXACT_LIFETIMES, (unsigned long long)allocs);
-    fprintf(f, "threads %u\nrate 0\n", tr.header.threads < EMP_MAX_THREADS ? tr.header.threads : EMP_MAX_THREADS);
-    qsort(sizes, nsizes, sizeof *sizes, by_count_desc);
-    size_t exact = nsizes < EXACT_SIZES ? nsizes : EXACT_SIZES;
-    uint64_t size_bucket[BUCKETS] = {0};
-    for (size_t i = exact; i < nsizes; i++) size_bucket[log2_floor(sizes[i].size)] += sizes[i].count;
-    qsort(sizes, exact, sizeof *sizes, by_size);
-    for (size_t i = 0; i < exact; i++)
-        fprintf(f, "size %llu %llu\n", (unsigned long long)sizes[i].size, (unsigned long long)sizes[i].count);
-    for (int b = 0; b < BUCKETS; b++)
-        if (size_bucket[b]) {
-            uint64_t hi = (2ull << b) - 1;
-            fprintf(f, "size %llu-%llu %llu\n", 1ull << b, (unsigned long long)(hi < EMP_MAX_SIZE ? hi : EMP_MAX_SIZE),
-                    (unsigned long long)size_bucket[b]);
+    fprintf(f, "threads %u\nrate 0\n# object SIZE LIFETIME COUNT\n",
+            tr.header.threads < EMP_MAX_THREADS ? tr.header.threads : EMP_MAX_THREADS);
+    for (int sc = 0; sc < SIZE_CLASSES; sc++)
+        for (int lc = 0; lc < LIFE_CLASSES; lc++) {
+            if (!joint[sc][lc]) continue;
+            fputs("object ", f);
+            if (sc < EXACT_SIZES) fprintf(f, "%llu", (unsigned long long)sizes[sc].size);
+            else print_class(f, 1ull << (sc - EXACT_SIZES), (2ull << (sc - EXACT_SIZES)) - 1, 1, EMP_MAX_SIZE);
+            fputc(' ', f);
+            if (lc == NEVER_FREED) fprintf(f, "%llu", (unsigned long long)allocs);
+            else if (lc < EXACT_LIFETIMES) fprintf(f, "%d", lc + 1);
+            else print_class(f, 1ull << (lc - EXACT_LIFETIMES), (2ull << (lc - EXACT_LIFETIMES)) - 1,
+                             EXACT_LIFETIMES + 1, allocs);
+            fprintf(f, " %llu\n", (unsigned long long)joint[sc][lc]);
         }
-    for (int l = 1; l <= EXACT_LIFETIMES; l++)
-        if (exact_life[l]) fprintf(f, "lifetime %d %llu\n", l, (unsigned long long)exact_life[l]);
-    for (int b = 0; b < BUCKETS; b++)
-        if (life_bucket[b]) { /* above the exact ones, and no longer than the trace */
-            uint64_t lo = 1ull << b, hi = (2ull << b) - 1;
-            fprintf(f, "lifetime %llu-%llu %llu\n", (unsigned long long)(lo > EXACT_LIFETIMES ? lo : EXACT_LIFETIMES + 1),
-                    (unsigned long long)(hi < allocs ? hi : allocs), (unsigned long long)life_bucket[b]);
-        }
-    if (never_freed) fprintf(f, "lifetime %llu %llu\n", (unsigned long long)allocs, (unsigned long long)never_freed);
     fprintf(f, "phase steady %llu 1\n", (unsigned long long)allocs);
     fclose(f);
 

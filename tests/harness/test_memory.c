@@ -5,7 +5,8 @@
  *   from the ticks that read smaps, the fragmentation curve RSS ÷ live with
  *   the samples below a tenth of the peak live bytes left out;
  *   the empirical workload's profile parser (workloads/alloc/profile.c):
- *   a good profile, sampling within its ranges, the shipped profiles, and
+ *   a good profile, sampling within its ranges (independent and joint
+ *   size/lifetime), the shipped profiles, and
  *   bad ones rejected with FILE:LINE and the problem.
  * Usage: test-memory FIXTURES_DIR PROFILES_DIR
  */
@@ -117,6 +118,13 @@ static void good_profile(void) {
     }
     CHECK(near(emp_mean(&p.sizes), (16 * 3 + 150) / 4.0) && near(emp_mean(&p.lifetimes), 10));
     ok("sampling by weight, uniform within a range; means");
+    CHECK(emp_profile_parse("object 8 3 1\nobject 1000-2000 forever 3\n", "joint", &p, err, sizeof err) == 0);
+    uint64_t size, life;
+    emp_sample_object(&p, 0.1, 0.9, 5, 5, &size, &life);
+    CHECK(size == 8 && life == 3);
+    emp_sample_object(&p, 0.3, 0.0, 5, 5, &size, &life);
+    CHECK(size == 1005 && life == EMP_FOREVER);
+    ok("object lines: size and lifetime drawn together");
     CHECK(emp_profile_parse("size 8 1\nlifetime 2 1\n", "minimal", &p, err, sizeof err) == 0);
     CHECK(p.threads == 1 && p.rate == 0 && p.nphases == 1 && p.phases[0].lifetime_scale == 1);
     ok("defaults: one thread, unthrottled, one steady phase");
@@ -140,6 +148,9 @@ static void bad_profiles(void) {
         {"size 8 1\n# no lifetime\n", "bad:2: end of profile: no lifetime line"},
         {"lifetime 1 1\n", "bad:1: end of profile: no size line"},
         {"size 8 0\nlifetime 1 1\n", "no size line with a weight above 0"},
+        {"size 8 1\nobject 8 1 1\n", "bad:2: object: object lines and size/lifetime lines do not mix"},
+        {"object 8 1\n", "bad:1: object: expected 'object SIZE LIFETIME WEIGHT'"},
+        {"object 8 0 1\n", "bad:1: object lifetime '0': outside 1..4294967295"},
     };
     char err[512];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

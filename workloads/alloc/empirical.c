@@ -169,8 +169,9 @@ static int free_live(emp_thread *t, bool (*dies)(emp_thread *, const emp_obj *, 
 
 static int allocate(emp_thread *t, double lifetime_scale) {
     const emp_profile *pf = t->prof;
-    uint64_t size = emp_sample(&pf->sizes, (double)(asb_rng_next(&t->rng) >> 11) * 0x1p-53, asb_rng_next(&t->rng));
-    uint64_t life = emp_sample(&pf->lifetimes, (double)(asb_rng_next(&t->rng) >> 11) * 0x1p-53, asb_rng_next(&t->rng));
+    uint64_t size, life;
+    double u1 = (double)(asb_rng_next(&t->rng) >> 11) * 0x1p-53, u2 = (double)(asb_rng_next(&t->rng) >> 11) * 0x1p-53;
+    emp_sample_object(pf, u1, u2, asb_rng_next(&t->rng), asb_rng_next(&t->rng), &size, &life);
     uint32_t r = record_new(t);
     if (r == NIL) return asb_fail(t->ctx, ASB_ERROR, "empirical: thread %d: out of memory for object records", t->index);
     emp_obj *o = &t->objs[r];

@@ -5,6 +5,8 @@
  *   rate R                        allocations per second per thread (0: unthrottled)
  *   size BYTES WEIGHT             or size LO-HI WEIGHT (uniform within)
  *   lifetime ALLOCS WEIGHT        or LO-HI, or forever
+ *   object SIZE LIFETIME WEIGHT   size and lifetime drawn together (instead
+ *                                 of size and lifetime lines)
  *   phase NAME ALLOCS SCALE [drop=FRACTION]
  * Every problem is reported as FILE:LINE: what is wrong.
  */
@@ -86,6 +88,22 @@ static int add_entry(parser *ps, emp_dist *d, const char *what, char **w, int nw
     return 0;
 }
 
+static int add_object(parser *ps, emp_joint *j, char **w, int nw) {
+    if (nw != 4) return fail(ps, "object: expected 'object SIZE LIFETIME WEIGHT' (SIZE, LIFETIME: a number or LO-HI)");
+    emp_dist *d = &j->sizes;
+    if (d->n == EMP_MAX_ENTRIES) return fail(ps, "more than %d object lines", EMP_MAX_ENTRIES);
+    emp_range size, life;
+    if (parse_range(ps, "object size", w[1], 1, EMP_MAX_SIZE, false, &size) ||
+        parse_range(ps, "object lifetime", w[2], 1, UINT32_MAX, true, &life))
+        return -1;
+    if (!parse_double(w[3], &size.weight) || size.weight < 0)
+        return fail(ps, "object weight '%s': expected a number >= 0", w[3]);
+    d->cum[d->n] = (d->n ? d->cum[d->n - 1] : 0) + size.weight;
+    j->lifetimes[d->n] = life;
+    d->r[d->n++] = size;
+    return 0;
+}
+
 static int add_phase(parser *ps, emp_profile *p, char **w, int nw) {
     if (nw < 4 || nw > 5) return fail(ps, "phase: expected 'phase NAME ALLOCS LIFETIME_SCALE [drop=FRACTION]'");
     if (p->nphases == EMP_MAX_PHASES) return fail(ps, "more than %d phase lines", EMP_MAX_PHASES);
@@ -121,10 +139,14 @@ static int directive(parser *ps, emp_profile *p, char **w, int nw, bool *seen_th
         *seen_rate = true;
         return 0;
     }
+    bool joint = !strcmp(w[0], "object"), independent = !strcmp(w[0], "size") || !strcmp(w[0], "lifetime");
+    if ((joint && (p->sizes.n || p->lifetimes.n)) || (independent && p->objects.sizes.n))
+        return fail(ps, "%s: object lines and size/lifetime lines do not mix in one profile", w[0]);
+    if (joint) return add_object(ps, &p->objects, w, nw);
     if (!strcmp(w[0], "size")) return add_entry(ps, &p->sizes, "size", w, nw, 1, EMP_MAX_SIZE, false);
     if (!strcmp(w[0], "lifetime")) return add_entry(ps, &p->lifetimes, "lifetime", w, nw, 1, UINT32_MAX, true);
     if (!strcmp(w[0], "phase")) return add_phase(ps, p, w, nw);
-    return fail(ps, "unknown directive '%s' (threads, rate, size, lifetime, phase)", w[0]);
+    return fail(ps, "unknown directive '%s' (threads, rate, size, lifetime, object, phase)", w[0]);
 }
 
 int emp_profile_parse(const char *text, const char *source, emp_profile *p, char *err, size_t errlen) {
@@ -148,10 +170,14 @@ int emp_profile_parse(const char *text, const char *source, emp_profile *p, char
         }
         if (nw && directive(&ps, p, w, nw, &seen_threads, &seen_rate)) return -1;
     }
-    if (p->sizes.n == 0 || p->sizes.cum[p->sizes.n - 1] <= 0)
-        return fail(&ps, "end of profile: no size line with a weight above 0");
-    if (p->lifetimes.n == 0 || p->lifetimes.cum[p->lifetimes.n - 1] <= 0)
+    const emp_dist *objects = &p->objects.sizes;
+    if (objects->n) {
+        if (objects->cum[objects->n - 1] <= 0) return fail(&ps, "end of profile: no object line with a weight above 0");
+    } else if (p->sizes.n == 0 || p->sizes.cum[p->sizes.n - 1] <= 0) {
+        return fail(&ps, "end of profile: no size line with a weight above 0 (or object lines)");
+    } else if (p->lifetimes.n == 0 || p->lifetimes.cum[p->lifetimes.n - 1] <= 0) {
         return fail(&ps, "end of profile: no lifetime line with a weight above 0");
+    }
     if (p->nphases == 0) p->phases[p->nphases++] = (emp_phase){.name = "steady", .allocs = UINT64_MAX,
                                                                .lifetime_scale = 1};
     return 0;
@@ -187,7 +213,8 @@ int emp_profile_load(const char *path, emp_profile *p, char *err, size_t errlen)
     return r;
 }
 
-uint64_t emp_sample(const emp_dist *d, double u, uint64_t v) {
+/* The index of the entry for u uniform in [0, 1). */
+static int pick(const emp_dist *d, double u) {
     double x = u * d->cum[d->n - 1];
     int lo = 0, hi = d->n - 1;
     while (lo < hi) { /* the first entry whose cumulative weight is above x */
@@ -195,8 +222,25 @@ uint64_t emp_sample(const emp_dist *d, double u, uint64_t v) {
         if (d->cum[mid] > x) hi = mid;
         else lo = mid + 1;
     }
-    const emp_range *r = &d->r[lo];
+    return lo;
+}
+
+static uint64_t in_range(const emp_range *r, uint64_t v) {
     return r->lo == r->hi ? r->lo : r->lo + v % (r->hi - r->lo + 1);
+}
+
+uint64_t emp_sample(const emp_dist *d, double u, uint64_t v) { return in_range(&d->r[pick(d, u)], v); }
+
+void emp_sample_object(const emp_profile *p, double u1, double u2, uint64_t v1, uint64_t v2, uint64_t *size,
+                       uint64_t *lifetime) {
+    if (p->objects.sizes.n) {
+        int i = pick(&p->objects.sizes, u1);
+        *size = in_range(&p->objects.sizes.r[i], v1);
+        *lifetime = in_range(&p->objects.lifetimes[i], v2);
+    } else {
+        *size = emp_sample(&p->sizes, u1, v1);
+        *lifetime = emp_sample(&p->lifetimes, u2, v2);
+    }
 }
 
 double emp_mean(const emp_dist *d) {

@@ -1,88 +1,375 @@
 # sqlite3.profile — derived from the trace sqlite.trace.gz by
 #   asbench-derive-profile sqlite.trace.gz sqlite3
-# (146371 allocations, 1 never freed, peak live 2412190 bytes in the trace; sizes: the 32 most
-# frequent exactly, the rest in power-of-two ranges; lifetimes in allocations, exact to 16, then
-# power-of-two ranges; a block never freed lives one trace length, 146371 allocations).
-# A trace has no clock: unthrottled, one phase.
+# (146371 allocations, 1 never freed, peak live 2412190 bytes in the trace).  Objects by size and
+# lifetime together: the 32 most frequent sizes exactly, the rest in power-of-two ranges;
+# lifetimes in allocations, exact to 16, then power-of-two ranges; a block never freed
+# lives one trace length, 146371 allocations.  A trace has no clock: unthrottled, one phase.
 threads 1
 rate 0
-size 16 60419
-size 24 290
-size 32 60028
-size 40 2379
-size 48 10
-size 56 20016
-size 64 27
-size 72 37
-size 80 9
-size 88 119
-size 96 119
-size 104 42
-size 112 30
-size 120 31
-size 128 6
-size 136 81
-size 160 7
-size 176 6
-size 208 9
-size 312 14
-size 432 6
-size 448 6
-size 456 10
-size 520 7
-size 568 5
-size 1016 14
-size 1032 2064
-size 1072 15
-size 2432 22
-size 4104 94
-size 4368 277
-size 13264 82
-size 8-15 1
-size 64-127 2
-size 128-255 10
-size 256-511 17
-size 512-1023 14
-size 1024-2047 10
-size 2048-4095 5
-size 4096-8191 9
-size 8192-16383 5
-size 16384-32767 2
-size 32768-65535 2
-size 65536-131071 6
-size 131072-262143 2
-size 262144-524287 2
-size 524288-1048575 2
-size 1048576-2097151 1
-lifetime 1 20203
-lifetime 2 22241
-lifetime 3 158
-lifetime 4 20011
-lifetime 5 19872
-lifetime 6 20483
-lifetime 7 19797
-lifetime 8 20012
-lifetime 9 254
-lifetime 10 16
-lifetime 11 13
-lifetime 12 14
-lifetime 13 19
-lifetime 14 17
-lifetime 15 13
-lifetime 16 11
-lifetime 17-31 170
-lifetime 32-63 309
-lifetime 64-127 191
-lifetime 128-255 171
-lifetime 256-511 327
-lifetime 512-1023 536
-lifetime 1024-2047 225
-lifetime 2048-4095 768
-lifetime 4096-8191 62
-lifetime 8192-16383 13
-lifetime 16384-32767 27
-lifetime 32768-65535 53
-lifetime 65536-131071 107
-lifetime 131072-146371 277
-lifetime 146371 1
+# object SIZE LIFETIME COUNT
+object 16 1 20100
+object 16 2 97
+object 16 3 97
+object 16 4 2
+object 16 5 1
+object 16 6 20002
+object 16 7 19772
+object 16 8 227
+object 16 10 1
+object 16 12 2
+object 16 13 2
+object 16 14 3
+object 16 16 1
+object 16 17-31 25
+object 16 32-63 34
+object 16 64-127 19
+object 16 128-255 3
+object 16 256-511 4
+object 16 2048-4095 1
+object 16 4096-8191 4
+object 16 131072-146371 22
+object 24 1 5
+object 24 2 102
+object 24 3 1
+object 24 5 81
+object 24 6 24
+object 24 7 2
+object 24 9 3
+object 24 10 1
+object 24 12 1
+object 24 13 6
+object 24 15 3
+object 24 16 1
+object 24 17-31 15
+object 24 32-63 18
+object 24 64-127 6
+object 24 128-255 3
+object 24 256-511 4
+object 24 4096-8191 1
+object 24 131072-146371 13
+object 32 2 20001
+object 32 4 20000
+object 32 5 19770
+object 32 6 227
+object 32 10 1
+object 32 11 1
+object 32 12 1
+object 32 17-31 4
+object 32 32-63 9
+object 32 64-127 2
+object 32 256-511 2
+object 32 131072-146371 10
+object 40 1 10
+object 40 2 1943
+object 40 3 3
+object 40 5 1
+object 40 6 219
+object 40 7 10
+object 40 8 2
+object 40 9 5
+object 40 10 1
+object 40 11 1
+object 40 12 1
+object 40 13 3
+object 40 14 1
+object 40 15 1
+object 40 16 1
+object 40 17-31 20
+object 40 32-63 77
+object 40 128-255 1
+object 40 256-511 6
+object 40 2048-4095 1
+object 40 4096-8191 3
+object 40 131072-146371 69
+object 48 2 1
+object 48 3 1
+object 48 64-127 2
+object 48 256-511 1
+object 48 1024-2047 1
+object 48 131072-146371 4
+object 56 1 1
+object 56 2 4
+object 56 3 3
+object 56 8 19770
+object 56 9 227
+object 56 10 1
+object 56 11 1
+object 56 14 1
+object 56 15 1
+object 56 17-31 1
+object 56 32-63 1
+object 56 64-127 1
+object 56 256-511 2
+object 56 2048-4095 1
+object 56 131072-146371 1
+object 64 1 1
+object 64 3 4
+object 64 7 1
+object 64 8 1
+object 64 12 1
+object 64 13 1
+object 64 17-31 1
+object 64 256-511 1
+object 64 1024-2047 1
+object 64 2048-4095 3
+object 64 131072-146371 12
+object 72 1 6
+object 72 2 2
+object 72 8 1
+object 72 11 2
+object 72 17-31 5
+object 72 32-63 2
+object 72 64-127 3
+object 72 256-511 1
+object 72 131072-146371 15
+object 80 14 1
+object 80 16 1
+object 80 128-255 1
+object 80 256-511 2
+object 80 131072-146371 4
+object 88 1 12
+object 88 4 1
+object 88 5 3
+object 88 6 1
+object 88 8 2
+object 88 9 2
+object 88 10 3
+object 88 11 1
+object 88 12 3
+object 88 13 2
+object 88 14 3
+object 88 15 3
+object 88 16 2
+object 88 17-31 11
+object 88 32-63 32
+object 88 64-127 16
+object 88 256-511 2
+object 88 131072-146371 20
+object 96 1 5
+object 96 2 1
+object 96 5 3
+object 96 7 1
+object 96 10 2
+object 96 11 2
+object 96 12 1
+object 96 13 1
+object 96 14 1
+object 96 15 1
+object 96 16 2
+object 96 17-31 24
+object 96 32-63 34
+object 96 64-127 16
+object 96 131072-146371 25
+object 104 5 3
+object 104 7 3
+object 104 9 3
+object 104 10 1
+object 104 14 1
+object 104 16 1
+object 104 17-31 4
+object 104 32-63 17
+object 104 64-127 2
+object 104 131072-146371 7
+object 112 3 1
+object 112 4 3
+object 112 5 3
+object 112 6 2
+object 112 7 4
+object 112 8 5
+object 112 9 1
+object 112 12 1
+object 112 32-63 4
+object 112 64-127 1
+object 112 256-511 1
+object 112 4096-8191 1
+object 112 131072-146371 3
+object 120 1 1
+object 120 5 2
+object 120 10 1
+object 120 17-31 9
+object 120 32-63 7
+object 120 64-127 9
+object 120 256-511 2
+object 128 64-127 2
+object 128 128-255 1
+object 128 131072-146371 3
+object 136 2 1
+object 136 4 2
+object 136 5 1
+object 136 6 4
+object 136 7 1
+object 136 9 6
+object 136 11 2
+object 136 15 1
+object 136 16 1
+object 136 17-31 15
+object 136 32-63 22
+object 136 64-127 17
+object 136 256-511 2
+object 136 131072-146371 6
+object 160 13 1
+object 160 128-255 2
+object 160 256-511 2
+object 160 131072-146371 2
+object 176 10 1
+object 176 15 1
+object 176 128-255 1
+object 176 256-511 1
+object 176 131072-146371 2
+object 208 10 1
+object 208 13 1
+object 208 14 2
+object 208 32-63 4
+object 208 131072-146371 1
+object 312 17-31 1
+object 312 32-63 2
+object 312 64-127 3
+object 312 128-255 2
+object 312 256-511 3
+object 312 1024-2047 1
+object 312 2048-4095 1
+object 312 131072-146371 1
+object 432 9 1
+object 432 128-255 1
+object 432 256-511 2
+object 432 1024-2047 1
+object 432 2048-4095 1
+object 448 6 1
+object 448 256-511 2
+object 448 1024-2047 1
+object 448 2048-4095 1
+object 448 131072-146371 1
+object 456 1 1
+object 456 17-31 3
+object 456 64-127 4
+object 456 256-511 2
+object 520 64-127 2
+object 520 128-255 1
+object 520 256-511 1
+object 520 1024-2047 1
+object 520 2048-4095 1
+object 520 131072-146371 1
+object 568 17-31 4
+object 568 1024-2047 1
+object 1016 17-31 1
+object 1016 32-63 5
+object 1016 64-127 3
+object 1016 128-255 2
+object 1016 256-511 1
+object 1016 1024-2047 1
+object 1016 2048-4095 1
+object 1032 1 1
+object 1032 2 1
+object 1032 3 1
+object 1032 4 1
+object 1032 7 1
+object 1032 8 1
+object 1032 9 1
+object 1032 10 1
+object 1032 11 1
+object 1032 12 1
+object 1032 13 1
+object 1032 14 1
+object 1032 15 1
+object 1032 16 1
+object 1032 17-31 15
+object 1032 32-63 32
+object 1032 64-127 74
+object 1032 128-255 141
+object 1032 256-511 269
+object 1032 512-1023 536
+object 1032 1024-2047 217
+object 1032 2048-4095 756
+object 1032 131072-146371 10
+object 1072 2 2
+object 1072 4 1
+object 1072 5 2
+object 1072 6 2
+object 1072 7 1
+object 1072 9 4
+object 1072 10 1
+object 1072 13 1
+object 1072 128-255 1
+object 2432 8 2
+object 2432 12 1
+object 2432 14 2
+object 2432 17-31 6
+object 2432 32-63 4
+object 2432 64-127 6
+object 2432 128-255 1
+object 4104 2 42
+object 4104 3 43
+object 4104 4 1
+object 4104 5 1
+object 4104 6 1
+object 4104 7 1
+object 4104 128-255 1
+object 4104 256-511 1
+object 4104 4096-8191 1
+object 4104 131072-146371 2
+object 4368 4096-8191 51
+object 4368 8192-16383 13
+object 4368 16384-32767 27
+object 4368 32768-65535 53
+object 4368 65536-131071 107
+object 4368 131072-146371 26
+object 13264 1 41
+object 13264 2 40
+object 13264 3 1
+object 8-15 131072-146371 1
+object 64-127 2 1
+object 64-127 256-511 1
+object 128-255 1 1
+object 128-255 2 1
+object 128-255 14 1
+object 128-255 17-31 2
+object 128-255 128-255 1
+object 128-255 256-511 3
+object 128-255 4096-8191 1
+object 256-511 1 3
+object 256-511 3 1
+object 256-511 15 1
+object 256-511 17-31 3
+object 256-511 32-63 1
+object 256-511 64-127 1
+object 256-511 128-255 2
+object 256-511 131072-146371 5
+object 512-1023 3 2
+object 512-1023 12 1
+object 512-1023 17-31 1
+object 512-1023 64-127 2
+object 512-1023 128-255 1
+object 512-1023 256-511 3
+object 512-1023 2048-4095 1
+object 512-1023 131072-146371 3
+object 1024-2047 11 1
+object 1024-2047 32-63 4
+object 1024-2047 128-255 1
+object 1024-2047 256-511 2
+object 1024-2047 131072-146371 2
+object 2048-4095 9 1
+object 2048-4095 128-255 1
+object 2048-4095 256-511 1
+object 2048-4095 131072-146371 2
+object 4096-8191 1 1
+object 4096-8191 5 1
+object 4096-8191 11 1
+object 4096-8191 128-255 1
+object 4096-8191 256-511 1
+object 4096-8191 131072-146371 3
+object 4096-8191 146371 1
+object 8192-16383 1 3
+object 8192-16383 2 2
+object 16384-32767 1 2
+object 32768-65535 1 2
+object 65536-131071 1 2
+object 65536-131071 8 1
+object 65536-131071 128-255 1
+object 65536-131071 256-511 1
+object 65536-131071 131072-146371 1
+object 131072-262143 1 2
+object 262144-524287 1 2
+object 524288-1048575 1 1
+object 524288-1048575 128-255 1
+object 1048576-2097151 256-511 1
 phase steady 146371 1
