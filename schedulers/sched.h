@@ -122,7 +122,10 @@ typedef struct asb_sched {
      * Results: as the libc call (fd, byte count, 0), or -errno: -ETIMEDOUT
      * once the deadline passed, -EBADF when another task closed the fd with
      * net_close while this one was parked on it.  read returns what is there
-     * (≥ 1 byte, 0 at end of stream); write writes all n bytes or fails. */
+     * (≥ 1 byte, 0 at end of stream); write writes all n bytes or fails.
+     * An fd used with these calls is closed with net_close, not close(2):
+     * the scheduler forgets its state for the fd (a poller registration)
+     * there, before the number can be reused. */
     int (*net_accept)(int listen_fd, uint64_t deadline_ns);
     int (*net_connect)(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns);
     long (*net_read)(int fd, void *buf, size_t n, uint64_t deadline_ns);
