@@ -8,6 +8,9 @@
  * 100th call) is sampled in proportion and not aliased.  A timed call's
  * figure is the difference of two CLOCK_MONOTONIC readings around it, so it
  * includes about one clock reading (reported as latency_clock_ns).
+ * Every call pays one decrement and a branch; an unarmed thread's countdown
+ * is UNARMED_RECHECK, so a thread notices the timed region's start within
+ * that many calls, and no call is timed once it has ended.
  * realloc is not sampled: it is both an allocation and a free.
  */
 #include "latency.h"
@@ -42,11 +45,14 @@ static atomic_bool armed;
 static uint32_t period = 1;
 static _Atomic(thread_hists *) all_threads;
 
+/* Calls an unarmed thread makes between looks at `armed`. */
+#define UNARMED_RECHECK 1024
+
 static __thread struct {
-    uint32_t countdown[NOPS]; /* 0 at a thread's start: its first call is sampled */
+    uint32_t countdown[NOPS]; /* calls until the next sample (or look at `armed`) */
     uint64_t rng;
     thread_hists *hists;
-} tls;
+} tls = {.countdown = {1, 1}}; /* a thread's first call looks at `armed` */
 
 void asb_latency_configure(uint32_t p) { period = p ? p : 1; }
 void asb_latency_arm(bool on) { atomic_store_explicit(&armed, on, memory_order_relaxed); }
@@ -67,14 +73,20 @@ static uint32_t next_interval(void) {
     return 1 + (uint32_t)(tls.rng % (2 * (uint64_t)period - 1));
 }
 
-static inline bool take_sample(int op) {
-    if (__builtin_expect(!atomic_load_explicit(&armed, memory_order_relaxed), 1)) return false;
-    if (__builtin_expect(tls.countdown[op] > 1, 1)) {
-        tls.countdown[op]--;
+/* When a countdown runs out: sample if armed, else look again later. */
+__attribute__((noinline)) static bool countdown_expired(int op) {
+    if (!atomic_load_explicit(&armed, memory_order_relaxed)) {
+        tls.countdown[op] = UNARMED_RECHECK;
         return false;
     }
     tls.countdown[op] = next_interval();
     return true;
+}
+
+/* The path of every call: one decrement and a branch, armed or not. */
+static inline bool take_sample(int op) {
+    if (__builtin_expect(--tls.countdown[op] != 0, 1)) return false;
+    return countdown_expired(op);
 }
 
 static void record(int op, uint64_t ns) {
@@ -90,38 +102,49 @@ static void record(int op, uint64_t ns) {
     asb_hist_record(&tls.hists->ops[op], ns);
 }
 
-void *__wrap_malloc(size_t size) {
-    if (!take_sample(OP_MALLOC)) return __real_malloc(size);
+/* The timed calls, out of line: the wrappers' untimed path is then a load,
+ * a branch (and, armed, a countdown) before a tail call, with no registers
+ * saved. */
+__attribute__((noinline)) static void *timed_malloc(size_t size) {
     uint64_t t0 = now_ns();
     void *p = __real_malloc(size);
     record(OP_MALLOC, now_ns() - t0);
     return p;
 }
 
-void *__wrap_calloc(size_t nmemb, size_t size) {
-    if (!take_sample(OP_MALLOC)) return __real_calloc(nmemb, size);
+__attribute__((noinline)) static void *timed_calloc(size_t nmemb, size_t size) {
     uint64_t t0 = now_ns();
     void *p = __real_calloc(nmemb, size);
     record(OP_MALLOC, now_ns() - t0);
     return p;
 }
 
-int __wrap_posix_memalign(void **out, size_t align, size_t size) {
-    if (!take_sample(OP_MALLOC)) return __real_posix_memalign(out, align, size);
+__attribute__((noinline)) static int timed_posix_memalign(void **out, size_t align, size_t size) {
     uint64_t t0 = now_ns();
     int r = __real_posix_memalign(out, align, size);
     record(OP_MALLOC, now_ns() - t0);
     return r;
 }
 
-void __wrap_free(void *p) {
-    if (!p || !take_sample(OP_FREE)) {
-        __real_free(p);
-        return;
-    }
+__attribute__((noinline)) static void timed_free(void *p) {
     uint64_t t0 = now_ns();
     __real_free(p);
     record(OP_FREE, now_ns() - t0);
+}
+
+void *__wrap_malloc(size_t size) { return take_sample(OP_MALLOC) ? timed_malloc(size) : __real_malloc(size); }
+
+void *__wrap_calloc(size_t nmemb, size_t size) {
+    return take_sample(OP_MALLOC) ? timed_calloc(nmemb, size) : __real_calloc(nmemb, size);
+}
+
+int __wrap_posix_memalign(void **out, size_t align, size_t size) {
+    return take_sample(OP_MALLOC) ? timed_posix_memalign(out, align, size) : __real_posix_memalign(out, align, size);
+}
+
+void __wrap_free(void *p) {
+    if (p && take_sample(OP_FREE)) timed_free(p);
+    else __real_free(p);
 }
 
 /* The median of back-to-back clock readings: the floor every sample carries. */

@@ -5,8 +5,8 @@
  * The workers are linked with -Wl,--wrap for malloc, calloc, posix_memalign
  * and free, so every such call in the worker's own code (the workloads,
  * alloc_util, trace replay) goes through latency.c first; the allocator's
- * own internal calls and libc's do not.  Unarmed, a call costs one load and
- * a branch more.  Armed (inside the timed region of a run given --latency N),
+ * own internal calls and libc's do not.  A call not timed costs one
+ * decrement and a branch more, armed or not.  Armed (inside the timed region of a run given --latency N),
  * one call in N on average, per thread and per operation, is timed with
  * CLOCK_MONOTONIC around the real call and recorded into the thread's
  * asb_hist (common/hist.h); the histograms are merged after the run.
