@@ -64,6 +64,11 @@ void asb_html_head(FILE *f, const char *title);
 /* plots/report.js inlined, then </body></html>; -1 if it cannot be read. */
 int asb_html_tail(FILE *f);
 
+/* report_net.c: report.md's "Server workloads" section (echo, rpc, open-loop,
+ * idle-conns: quantiles, CCDFs, open-loop latency against load); nothing
+ * when DIR/results.csv has no ok row of them. */
+void asb_report_net(FILE *f, const char *dir);
+
 /* db.c / history.c */
 int asb_cmd_db(int argc, char **argv);
 int asb_cmd_history(int argc, char **argv);
