@@ -86,6 +86,7 @@ struct asb_app {
     long min_mallocs;        /* fewer malloc calls than this in a run: the app does not use the
                                 preloaded malloc (0: the default, 1000) */
     const asb_app_server *server; /* NULL: a batch application */
+    bool test_only;          /* the harness's own tests (testing.c): kind "test", not listed, not in app:all */
 };
 
 /* Helpers for the hooks. */

@@ -24,7 +24,7 @@ void asb_app_register(const asb_app *app) {
     char *name;
     if (asprintf(&name, "app:%s", app->name) < 0) abort();
     app_params[napps][0] = (asb_param_def){"scale", app->scale, app->quick_scale, app->scale_help};
-    app_workloads[napps] = (asb_workload){.name = name, .kind = "app", .stresses = app->stresses,
+    app_workloads[napps] = (asb_workload){.name = name, .kind = app->test_only ? "test" : "app", .stresses = app->stresses,
                                           .params = app_params[napps]};
     apps[napps] = app;
     asb_workload_register(&app_workloads[napps]);
@@ -53,6 +53,7 @@ void asb_app_list(void) {
     printf("\nApplications (workload app:NAME or app:all; the real program under each backend, docs/apps.md):\n");
     for (int i = 0; i < napps; i++) {
         const asb_app *a = apps[i];
+        if (a->test_only) continue;
         printf("  %-16s %s\n", app_workloads[i].name, a->stresses);
         if (installed(a)) printf("      package %s (installed)%s\n", a->package, a->server ? ", a server" : "");
         else printf("      package %s MISSING (install it: its rows are unsupported)\n", a->package);

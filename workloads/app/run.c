@@ -281,6 +281,15 @@ static void name_app_status(asb_app_ctx *x, asb_outcome *o) {
         o->message = asb_xasprintf("app:%s: %s", x->app->name, x->error);
         return;
     }
+    if (!strncmp(o->status, "crashed:", 8) || !strcmp(o->status, "timeout")) {
+        char *said = o->message, *name = asb_xasprintf("app:%s", x->app->name);
+        if (!said || strncmp(said, name, strlen(name))) { /* name the app once */
+            o->message = asb_xasprintf("%s %s", name, said ? said : o->status);
+            free(said);
+        }
+        free(name);
+        return;
+    }
     if (o->exit_code <= 0 && strcmp(o->status, "not-started")) return;
     int code = o->exit_code;
     char *said = o->message;
