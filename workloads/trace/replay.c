@@ -250,6 +250,7 @@ static int release_live(replay *rp) {
         if (status != ASB_OK) return status;
         free(b->ptr);
         b->ptr = NULL;
+        asb_live_add(rp->ctx, 0, -(int64_t)b->size); /* the replay threads are done: slot 0 is free */
     }
     return ASB_OK;
 }
