@@ -25,7 +25,10 @@ static bool is_go(const asb_cell *c) { return !strcmp(c->alloc.worker, "go"); }
  * counters: the worker's --counters mode, or NULL. */
 static void worker_argv(const asb_cell *c, const char *counters, bool live_fd, asb_argv *a) {
     char *path = asb_worker_path(c->alloc.worker);
-    asb_argv_push(a, path);
+    bool sampled = false; /* latency=N (matrix.c): the worker's twin with the sampling wrapper */
+    for (int i = 0; i < c->overrides.n; i++)
+        sampled |= !strncmp(c->overrides.items[i], "latency=", 8) && strcmp(c->overrides.items[i], "latency=0");
+    asb_argv_pushf(a, "%s%s", path, sampled ? "-latency" : "");
     free(path);
     asb_argv_push(a, "--workload");
     asb_argv_push(a, c->workload->name);

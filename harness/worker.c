@@ -29,6 +29,12 @@
 #include "backend.h"
 #include "context.h"
 
+/* Linked into the -latency twin of each worker only (harness/meson.build):
+ * NULL in the plain ones, which refuse --latency. */
+#pragma weak asb_latency_configure
+#pragma weak asb_latency_arm
+#pragma weak asb_latency_report
+
 static void emit_native(void *ctx, const char *key, double v) { asb_emit_line(ctx, "native", key, v); }
 static void emit_sched(void *ctx, const char *key, double v) { asb_emit_line(ctx, "sched", key, v); }
 
@@ -159,6 +165,8 @@ int main(int argc, char **argv) {
     if (latency_period && !threads_measured(w))
         asb_usage_exit("--latency: workload %s is a %s workload; latency sampling covers the allocator and trace "
                        "workloads", w->name, w->kind);
+    if (latency_period && !asb_latency_configure)
+        asb_usage_exit("--latency: this worker has no sampling wrapper; its twin %s-latency has", argv[0]);
     if (latency_period) {
         asb_latency_configure((uint32_t)latency_period);
         ctx.on_timed_region = asb_latency_arm;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # latency_test.sh — `asbench run --latency` (malloc/free latency sampling,
 # workloads/alloc/latency.c): sampled rows carry the quantile keys and
-# unsampled ones do not, in cells of their own; a planted slow malloc
+# unsampled ones do not, in cells of their own, run by the plain worker (no
+# wrapper) and its -latency twin; a planted slow malloc
 # (allocators/faulty/delay.c: every N-th malloc stalls) shows up at the
 # percentile 1/N predicts; sched workloads and bad periods are refused;
 # the report's "Latency tails" section and histogram files.
@@ -94,8 +95,12 @@ fi
 expect 2 "--latency on a sched workload" "$A" run --workload skynet --sched threads --latency --no-plot -o "$T/s"
 err_has "covers the allocator and trace workloads"
 [ ! -e "$T/s" ] || fail "a refused run created its folder"
-expect 2 "worker --latency on a sched workload" "$W" --workload skynet --sched threads --latency 64
+expect 2 "worker --latency on a sched workload" "$W-latency" --workload skynet --sched threads --latency 64
 err_has "covers the allocator and trace workloads"
+expect 2 "--latency to a worker without the wrapper" "$W" --workload churn --latency 64
+err_has "no sampling wrapper"
+expect 0 "its twin samples" "$W-latency" --workload churn --preset quick --latency 64
+out_has "extra.malloc_p99_ns="
 expect 2 "latency=-1" "$A" run --workload churn --param latency=-1 --no-plot -o "$T/b"
 err_has "latency=-1: need an integer in 0..1000000"
 expect 2 "--latency with --matrix" "$A" run --matrix quick --latency -o "$T/m"
