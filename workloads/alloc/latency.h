@@ -1,8 +1,9 @@
 /*
  * latency.h — per-call latency sampling of malloc and free (--latency),
- * linked into the C worker executables only (latency.c).
+ * linked into the -latency twin of each C worker only (latency.c;
+ * harness/meson.build).
  *
- * The workers are linked with -Wl,--wrap for malloc, calloc, posix_memalign
+ * The twins are linked with -Wl,--wrap for malloc, calloc, posix_memalign
  * and free, so every such call in the worker's own code (the workloads,
  * alloc_util, trace replay) goes through latency.c first; the allocator's
  * own internal calls and libc's do not.  A call not timed costs one
