@@ -20,7 +20,10 @@
  *    stack is a separate 64 KiB allocation (no MANY_TASKS);
  *  - exit() throws an exception caught by the fiber's wrapper (C frames
  *    carry unwind tables on the supported targets);
- *  - preempt_check() yields once 10 ms passed since this thread last did.
+ *  - preempt_check() yields once 10 ms passed since this thread last did;
+ *  - Boost.Fiber has no poller: the socket calls park the fiber on a
+ *    condition variable (netpoll_shared.c's np_park) and one poller thread
+ *    of ours, blocked in epoll, wakes it on readiness, deadline or close.
  */
 #include <boost/fiber/all.hpp>
 
@@ -32,11 +35,13 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "../sched.h"
+#include "netpoll_shared.h"
 
 namespace {
 
@@ -245,6 +250,60 @@ void bf_sleep_ns(uint64_t ns) { boost::this_fiber::sleep_for(std::chrono::nanose
 
 void bf_noop(void) {}
 
+/* ---- sockets: parking for np_park, and the poller thread ---- */
+
+/* What a parked fiber waits on.  A std::mutex (never held across a
+ * suspension) guards the flag, so a wake-up from the poller thread, or one
+ * that comes before the wait, is never lost. */
+struct fiber_waker {
+    std::mutex lock;
+    boost::fibers::condition_variable_any cv;
+    bool woken = false;
+};
+
+boost::fibers::fiber_specific_ptr<fiber_waker> current_waker;
+
+void *bf_park_self(void) {
+    if (!current_waker.get()) current_waker.reset(new fiber_waker);
+    return current_waker.get();
+}
+
+void bf_park(psync_lock *const *held, int nheld) {
+    psync_unlock_all(held, nheld);
+    fiber_waker *w = current_waker.get();
+    std::unique_lock<std::mutex> lk(w->lock);
+    w->cv.wait(lk, [w] { return w->woken; });
+    w->woken = false;
+}
+
+void bf_park_ready(void *task) {
+    fiber_waker *w = static_cast<fiber_waker *>(task);
+    std::lock_guard<std::mutex> lk(w->lock); /* notified under the lock: the fiber cannot end meanwhile */
+    w->woken = true;
+    w->cv.notify_one();
+}
+
+const psync_ops bf_psync = {bf_park_self, bf_park, bf_park_ready};
+
+int bf_wait_fd(np_fd *pd, np_mode mode, uint64_t deadline_ns) { return np_park(&bf_psync, pd, mode, deadline_ns); }
+
+int bf_net_accept(int fd, uint64_t deadline_ns) { return np_accept(bf_wait_fd, fd, deadline_ns); }
+int bf_net_connect(int fd, const void *sa, unsigned len, uint64_t deadline_ns) {
+    return np_connect(bf_wait_fd, fd, sa, len, deadline_ns);
+}
+long bf_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns) { return np_read(bf_wait_fd, fd, buf, n, deadline_ns); }
+long bf_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns) {
+    return np_write(bf_wait_fd, fd, buf, n, deadline_ns);
+}
+
+std::atomic<bool> poller_quit{false};
+
+void wake_polled(void *task, void *) { bf_park_ready(task); }
+
+void poller_main() {
+    while (!poller_quit.load()) np_poll(true, wake_polled, nullptr);
+}
+
 int bf_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     (void)options;
     static std::atomic<bool> used{false};
@@ -252,6 +311,8 @@ int bf_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
         errno = EINVAL;
         return -1;
     }
+    if (np_start(true) != 0) return -1;
+    std::thread poller(poller_main);
     boost::fibers::mutex done_lock;
     boost::fibers::condition_variable done_cv;
     bool done = false;
@@ -263,8 +324,14 @@ int bf_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
             std::unique_lock<boost::fibers::mutex> lk(done_lock);
             done_cv.wait(lk, [&] { return done; }); /* this thread's dispatcher runs fibers meanwhile */
         });
-    boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(static_cast<std::uint32_t>(nprocs),
-                                                                                 true);
+    /* One thread: round_robin.  work_stealing's pick_next, finding its own
+     * queue empty, draws a victim until it is not itself — with one thread,
+     * forever — so a lone thread waiting for a timer or a wake-up from
+     * another thread (the socket poller) would spin and never sleep. */
+    if (nprocs == 1) boost::fibers::use_scheduling_algorithm<boost::fibers::algo::round_robin>();
+    else
+        boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(static_cast<std::uint32_t>(nprocs),
+                                                                                     true);
     boost::fibers::fiber(std::allocator_arg, boost::fibers::fixedsize_stack(fiber_stack_size), run_task, root, arg)
         .join();
     {
@@ -273,6 +340,10 @@ int bf_run(int nprocs, const char *options, asb_task_fn root, void *arg) {
     }
     done_cv.notify_all();
     for (auto &t : threads) t.join();
+    poller_quit.store(true);
+    np_break();
+    poller.join();
+    np_stop();
     return 0;
 }
 
@@ -284,7 +355,7 @@ void bf_stats(asb_stat_emit emit, void *cookie) {
 const asb_sched boostfiber_sched = {
     .name = "boostfiber",
     .summary = "Boost.Fiber work_stealing scheduler with Boost.Fiber channels and mutexes",
-    .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING,
+    .caps = ASB_CAP_SPAWN_JOIN | ASB_CAP_CHANNELS | ASB_CAP_BLOCKING | ASB_CAP_NET,
     .run = bf_run, .spawn = bf_spawn, .yield = bf_yield, .exit = bf_exit, .preempt_check = bf_preempt_check,
     .chan_make = bf_chan_make, .chan_send = bf_chan_send, .chan_recv = bf_chan_recv,
     .chan_close = bf_chan_close, .chan_free = bf_chan_free, .select = bf_select,
@@ -292,8 +363,8 @@ const asb_sched boostfiber_sched = {
     .wg_free = bf_wg_free, .mutex_make = bf_mutex_make, .mutex_lock = bf_mutex_lock,
     .mutex_unlock = bf_mutex_unlock, .mutex_free = bf_mutex_free, .sleep_ns = bf_sleep_ns,
     .syscall_enter = bf_noop, .syscall_exit = bf_noop, .stats = bf_stats,
-    .net_accept = nullptr, .net_connect = nullptr, .net_read = nullptr, .net_write = nullptr,
-    .net_close = nullptr,
+    .net_accept = bf_net_accept, .net_connect = bf_net_connect, .net_read = bf_net_read,
+    .net_write = bf_net_write, .net_close = np_close,
 };
 
 } // namespace

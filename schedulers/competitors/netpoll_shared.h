@@ -26,6 +26,10 @@
 
 #include "psync.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct np_fd np_fd;
 typedef enum { NP_READ, NP_WRITE } np_mode;
 
@@ -80,4 +84,7 @@ int np_poll(bool block, void (*take)(void *task, void *cookie), void *cookie);
 /* Wake a blocked np_poll (no-op when a wake-up is already pending). */
 void np_break(void);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

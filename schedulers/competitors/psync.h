@@ -16,18 +16,25 @@
 #ifndef ASB_PSYNC_H
 #define ASB_PSYNC_H
 
-#include <stdatomic.h>
-
 #include "../sched.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* The lock of a channel, wait group or mutex: a futex lock (Drepper's
  * "Futexes are tricky", mutex 2) rather than a pthread mutex because a
  * user-level task takes it and its worker's scheduler loop releases it after
  * the task switched out — an ownership pthread (and ThreadSanitizer) would
- * not accept. */
-typedef struct psync_lock {
+ * not accept.  C++ (boostfiber.cpp's socket parking) sees it only through
+ * pointers: C11 atomics are not C++ before C++23. */
+typedef struct psync_lock psync_lock;
+#ifndef __cplusplus
+#include <stdatomic.h>
+struct psync_lock {
     atomic_int state; /* 0 free, 1 held, 2 held with sleepers */
-} psync_lock;
+};
+#endif
 
 void psync_lock_acquire(psync_lock *l);
 void psync_lock_release(psync_lock *l);
@@ -61,5 +68,9 @@ void psync_mutex_free(asb_mutex *m);
 
 /* Release an array of locks (the usual body of a park implementation). */
 void psync_unlock_all(psync_lock *const *held, int nheld);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

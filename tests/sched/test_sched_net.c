@@ -9,8 +9,9 @@
  *  - close while parked: a task parked in read, and one in accept, wake with
  *    -EBADF when another task calls net_close on their fd;
  * and after each case no file descriptor is left open (/proc/self/fd counted
- * before run() and after it).  Each case runs in a forked child, as in
- * test_sched_api.c.  Schedulers without NET are listed as skipped.
+ * before run() and after it).  Each case runs at 1 and at 2 processors, in a
+ * forked child, as in test_sched_api.c.  Schedulers without NET are listed
+ * as skipped.
  *
  * Usage: test_sched_net [SCHEDULER ...]   (default: all but `go`)
  */
@@ -238,7 +239,7 @@ static const test_case cases[] = {
 enum { NEEDS = ASB_CAP_SPAWN_JOIN | ASB_CAP_BLOCKING | ASB_CAP_NET };
 
 /* Runs one case in a child; returns 0 ok, 1 failed. */
-static int run_case(const asb_sched *s, const test_case *tc) {
+static int run_case(const asb_sched *s, const test_case *tc, int nprocs) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -246,7 +247,7 @@ static int run_case(const asb_sched *s, const test_case *tc) {
         alarm(120); /* a deadlock fails the case instead of hanging the suite */
         int fds_before = count_open_fds();
         CHECK(fds_before > 0);
-        if (s->run(2, NULL, tc->root, NULL) != 0) {
+        if (s->run(nprocs, NULL, tc->root, NULL) != 0) {
             fprintf(stderr, "  %s: run() failed\n", s->name);
             _exit(1);
         }
@@ -266,7 +267,7 @@ static int run_case(const asb_sched *s, const test_case *tc) {
     int status;
     waitpid(pid, &status, 0);
     bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    printf("%-11s %-20s %s", s->name, tc->name, ok ? "ok\n" : "FAILED");
+    printf("%-11s %-20s P=%d %s", s->name, tc->name, nprocs, ok ? "ok\n" : "FAILED");
     if (!ok) {
         if (WIFSIGNALED(status)) printf(" (signal %d)", WTERMSIG(status));
         printf("\n");
@@ -287,7 +288,8 @@ int main(int argc, char **argv) {
             continue;
         }
         ran++;
-        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) failures += run_case(s, &cases[k]);
+        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+            for (int nprocs = 1; nprocs <= 2; nprocs++) failures += run_case(s, &cases[k], nprocs);
     }
     if (tested < argc - 1) {
         fprintf(stderr, "unknown scheduler among the arguments\n");
