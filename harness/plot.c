@@ -15,6 +15,8 @@
  *                 when the run has those figures
  *   scaling-W.*   ns/op against threads, per workload with several counts
  *   rss-W.*       RSS timeline of repetition 1 of each backend, per workload
+ *   latency-G-W-malloc.*, -free.*  CCDF of the calls --latency sampled, per
+ *                 comparison group (report_latency.c, in its report section)
  * The gnuplot templates live in plots/ of the source tree; each chart's
  * driver script and data are written to DIR/plots/ so a chart can be
  * restyled and redrawn by hand.  The CSV is only read.
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "memory.h"
+#include "latency_files.h"
 #include "latency_files.h"
 #include "report.h"
 #include "stats.h"
@@ -482,6 +485,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
                 charts->items[i], charts->items[i]);
     asb_report_memory(f, view);
     precision_section(f, dir, d);
+    asb_report_latency(f, dir);
     asb_report_latency(f, dir);
     asb_report_net(f, dir);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
