@@ -30,7 +30,6 @@
 
 #include "memory.h"
 #include "latency_files.h"
-#include "latency_files.h"
 #include "report.h"
 #include "stats.h"
 
@@ -485,7 +484,6 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
                 charts->items[i], charts->items[i]);
     asb_report_memory(f, view);
     precision_section(f, dir, d);
-    asb_report_latency(f, dir);
     asb_report_latency(f, dir);
     asb_report_net(f, dir);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
