@@ -102,9 +102,8 @@ static void record(int op, uint64_t ns) {
     asb_hist_record(&tls.hists->ops[op], ns);
 }
 
-/* The timed calls, out of line: the wrappers' untimed path is then a load,
- * a branch (and, armed, a countdown) before a tail call, with no registers
- * saved. */
+/* The timed calls, out of line: the wrappers' untimed path is then the
+ * decrement and the branch before a tail call, with no registers saved. */
 __attribute__((noinline)) static void *timed_malloc(size_t size) {
     uint64_t t0 = now_ns();
     void *p = __real_malloc(size);
