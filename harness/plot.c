@@ -17,6 +17,8 @@
  *   rss-W.*       RSS timeline of repetition 1 of each backend, per workload
  *   latency-G-W-malloc.*, -free.*  CCDF of the calls --latency sampled, per
  *                 comparison group (report_latency.c, in its report section)
+ *   frag-W.*      RSS ÷ live bytes over time, per workload that publishes
+ *                 its live bytes (report_memory.c, in its report section)
  * The gnuplot templates live in plots/ of the source tree; each chart's
  * driver script and data are written to DIR/plots/ so a chart can be
  * restyled and redrawn by hand.  The CSV is only read.

@@ -141,10 +141,11 @@ int asb_memory_summarise(const char *timeline_path, asb_memory_summary *out) {
     *out = (asb_memory_summary){NAN, NAN, NAN, NAN, NAN, NAN};
     samples s;
     if (load_samples(timeline_path, &s) != 0) return -1;
-    size_t size = (size_t)(s.n ? s.n : 1) * sizeof(double);
-    double *t = malloc(size), *y = malloc(size), *t2 = malloc(size), *y2 = malloc(size);
-    if (!t || !y || !t2 || !y2) {
-        free(s.v), free(t), free(y), free(t2), free(y2);
+    /* Room for every sample: two series of (t, value) at a time. */
+    size_t per = (size_t)s.n + 1;
+    double *buf = malloc(4 * per * sizeof *buf), *t = buf, *y = t + per, *t2 = y + per, *y2 = t2 + per;
+    if (!buf) {
+        free(s.v);
         return -1;
     }
     int n = points(&s, RSS, RSS, rss_of, t, y);
@@ -161,7 +162,8 @@ int asb_memory_summarise(const char *timeline_path, asb_memory_summary *out) {
     n = frag_points(&s, t, y);
     out->frag_mean = time_mean(t, y, n);
     out->frag_max = max_of(y, n);
-    free(s.v), free(t), free(y), free(t2), free(y2);
+    free(s.v);
+    free(buf);
     return 0;
 }
 
@@ -198,7 +200,8 @@ int asb_memory_frag_curve(const char *timeline_path, double **t_ms, double **rat
     if (*t_ms && *ratio) *n = frag_points(&s, *t_ms, *ratio);
     free(s.v);
     if (*n == 0) {
-        free(*t_ms), free(*ratio);
+        free(*t_ms);
+        free(*ratio);
         *t_ms = *ratio = NULL;
     }
     return 0;

@@ -13,7 +13,8 @@
  * page faults and context switches come from the harness's wait4(), and the
  * RSS timeline from the harness sampling /proc — the worker does not measure
  * itself beyond the timed region (wall and CPU time, and the --counters it
- * is asked for) and the counts the workload reports.
+ * is asked for), the counts the workload reports and the live bytes it
+ * publishes in the page the harness shares (--live-fd).
  */
 #include <dlfcn.h>
 #include <errno.h>
