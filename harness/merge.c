@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "asbench.h"
+#include "latency_files.h"
 #include "measure.h"
 
 /* matrix.txt without any shard=I/N word (and without a `set` left empty). */
@@ -163,6 +164,19 @@ static void copy_file(const char *from, const char *to) {
     free(data);
 }
 
+/* A --latency run's histogram (latency_files.h), beside its timeline. */
+static void copy_latency_file(const char *dir, const char *timeline, const char *out) {
+    char *from = asb_latency_path(dir, timeline);
+    if (from && access(from, R_OK) == 0) {
+        char *folder = asb_xasprintf("%s/latency", out), *to = asb_latency_path(out, timeline);
+        if (asb_mkdirs(folder) != 0) asb_die("merge: cannot create %s: %s", folder, strerror(errno));
+        copy_file(from, to);
+        free(folder);
+        free(to);
+    }
+    free(from);
+}
+
 int asb_cmd_merge(int argc, char **argv) {
     const char *out = NULL;
     bool plot = true, allow_mixed = false;
@@ -255,6 +269,7 @@ int asb_cmd_merge(int argc, char **argv) {
                 copy_file(from, to);
                 free(from);
                 free(to);
+                copy_latency_file(dirs.items[d], tl, out);
             }
         }
     if (fclose(f) != 0) asb_die("merge: cannot write %s: %s", csv, strerror(errno));

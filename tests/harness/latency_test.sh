@@ -76,6 +76,9 @@ else
 
 fi
 
+expect 0 "merge" "$A" merge "$T/merged" "$T/a" --no-plot
+[ "$(ls "$T/merged/latency")" = "$(ls "$T/a/latency")" ] || fail "merge lost histogram files: $(ls "$T/merged/latency")"
+pass "merge keeps the histogram files"
 expect 0 "the report" "$A" plot "$T/a"
 grep -q '^## Latency tails' "$T/a/report.md" || fail "report.md has no Latency tails section"
 grep -q '^| churn | glibc | 1 |.*latency=64' "$T/a/report.md" && grep -q '^| trace | glibc | 1 |' "$T/a/report.md" ||
