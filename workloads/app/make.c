@@ -55,7 +55,7 @@ static const asb_app make_app = {
     .quick_scale = "3",
     .scale_help = "source files",
     .generate = generate,
-    .command = "make -s -j2 -f \"$ASB_INPUT/Makefile\" prog && exec ./prog",
+    .command = "/usr/bin/make -s -j2 -f \"$ASB_INPUT/Makefile\" prog && exec ./prog",
     .parse = parse,
 };
 ASB_REGISTER_APP(make_app)

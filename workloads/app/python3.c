@@ -70,14 +70,14 @@ static void parse(asb_app_ctx *x, const char *out) {
     asb_app_report(x, "pymalloc", strstr(out, "allocator: pymalloc") ? 1 : 0);
 }
 
-#define PYTHON_APP(app_name, settings, what)                                                             \
-    {                                                                                                    \
-        .name = app_name, .package = "python3", .programs = "/usr/bin/python3",                          \
-        .stresses = "dicts, lists and strings made and dropped; json parse/dump, regex; " what,          \
-        .input = "SCALE random documents through json and regular expressions, SCALE/50 object trees",  \
-        .scale = "15000", .quick_scale = "300", .scale_help = "documents", .env = settings,             \
+#define PYTHON_APP(app_name, settings, what)                                                       \
+    {                                                                                              \
+        .name = app_name, .package = "python3", .programs = "/usr/bin/python3",                    \
+        .stresses = "dicts, lists and strings made and dropped; json parse/dump, regex; " what,    \
+        .input = "SCALE random documents through json and regular expressions, SCALE/50 trees",   \
+        .scale = "15000", .quick_scale = "300", .scale_help = "documents", .env = settings,       \
         .generate = generate, .command = "exec /usr/bin/python3 -s \"$ASB_INPUT/bench.py\" \"$ASB_SCALE\"", \
-        .parse = parse,                                                                                  \
+        .parse = parse,                                                                            \
     }
 
 /* PYTHONHASHSEED=0: the same string hashes, so the same dict layouts, in every run. */

@@ -143,10 +143,19 @@ static long cell_scale(const asb_cell *c) {
     return p ? strtol(p + 6, NULL, 10) : 0;
 }
 
+/* DIR/.app holds the inputs and work folders while asbench runs; it goes
+ * at exit (an input is regenerated, the same bytes, on --resume). */
+static char *app_dir;
+static void remove_app_dir(void) { remove_tree(app_dir); }
+
 /* DIR/.app/NAME-sSCALE: the input, generated once (its `ready` file marks
  * a complete one), and the reference checksum. */
 static char *input_dir(asb_app_ctx *x, const char *run_dir) {
-    char *dir = asb_xasprintf("%s/.app/%s-s%ld", run_dir, x->app->name, x->scale);
+    if (!app_dir) {
+        app_dir = asb_xasprintf("%s/.app", run_dir);
+        atexit(remove_app_dir);
+    }
+    char *dir = asb_xasprintf("%s/%s-s%ld", app_dir, x->app->name, x->scale);
     char *ready = asb_xasprintf("%s/ready", dir);
     if (access(ready, F_OK) != 0) {
         remove_tree(dir);
@@ -362,7 +371,7 @@ void asb_app_measure(const asb_cell *c, const run_env *env, const char *timeline
     char *why = NULL, *lib = NULL;
     if (c->alloc.preload) lib = asb_xstrdup(c->alloc.preload);
     else if (!strcmp(c->alloc.worker, "go")) why = asb_xstrdup("the Go heap is no malloc to preload");
-    else if (strcmp(c->alloc.worker, "glibc") && !(lib = worker_malloc_library(c->alloc.worker, &why))) {}
+    else if (strcmp(c->alloc.worker, "glibc")) lib = worker_malloc_library(c->alloc.worker, &why);
     if (lib && is_libc(lib)) { /* the glibc worker's malloc: nothing to preload */
         free(lib);
         lib = NULL;

@@ -44,15 +44,20 @@ static void *boot_alloc(size_t n) {
 
 static int is_boot(const void *p) { return (const char *)p >= boot && (const char *)p < boot + sizeof boot; }
 
+/* All four are published together, at the end: until then every call
+ * takes the boot path, so no block of the next allocator exists before
+ * its realloc and free are known. */
 static void resolve(void) {
     if (next_free) return;
     resolving = 1;
-    next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
-    next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
-    next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
-    next_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+    void *m = dlsym(RTLD_NEXT, "malloc"), *c = dlsym(RTLD_NEXT, "calloc"), *r = dlsym(RTLD_NEXT, "realloc"),
+         *f = dlsym(RTLD_NEXT, "free");
     resolving = 0;
-    if (!next_malloc || !next_calloc || !next_realloc || !next_free) abort();
+    if (!m || !c || !r || !f) abort();
+    next_malloc = (void *(*)(size_t))m;
+    next_calloc = (void *(*)(size_t, size_t))c;
+    next_realloc = (void *(*)(void *, size_t))r;
+    next_free = (void (*)(void *))f;
 }
 
 void *malloc(size_t n) {
@@ -73,15 +78,21 @@ void *calloc(size_t n, size_t size) {
     return next_calloc(n, size);
 }
 
+/* A boot block moved to a new block of n bytes (from boot while resolving). */
+static void *boot_move(void *p, size_t n) {
+    size_t old = *(const size_t *)((const char *)p - 16);
+    void *q = resolving ? boot_alloc(n) : next_malloc(n);
+    if (q) memcpy(q, p, old < n ? old : n);
+    return q;
+}
+
 void *realloc(void *p, size_t n) {
-    if (!next_realloc) resolve();
-    atomic_fetch_add_explicit(&mallocs, 1, memory_order_relaxed);
-    if (p && is_boot(p)) {
-        size_t old = *(const size_t *)((const char *)p - 16);
-        void *q = next_malloc(n);
-        if (q) memcpy(q, p, old < n ? old : n);
-        return q;
+    if (p && is_boot(p)) return boot_move(p, n);
+    if (!next_realloc) {
+        if (resolving) return boot_alloc(n); /* p is NULL: every block is a boot block until then */
+        resolve();
     }
+    atomic_fetch_add_explicit(&mallocs, 1, memory_order_relaxed);
     return next_realloc(p, n);
 }
 
