@@ -181,9 +181,13 @@ static int call_enter(int fd, np_fd **out) {
     return err;
 }
 
-/* The close(2) itself (pd locked): the number is free for reuse after it. */
+/* The close(2) itself (pd locked): the number is free for reuse after it.
+ * Out of the epoll set first, as Go's netpollclose: close(2) alone leaves
+ * it there while another descriptor (a dup, a forked child's) still refers
+ * to the socket. */
 static int close_now(np_fd *pd) {
     pd->gen = 0;
+    if (poller.epfd >= 0) epoll_ctl(poller.epfd, EPOLL_CTL_DEL, pd->fd, NULL);
     return close(pd->fd) == 0 ? 0 : -errno;
 }
 
