@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -20,10 +21,12 @@ const (
 	fnvPrime   = 1099511628211
 )
 
-func fnv1a(s []byte) uint64 {
+// fnv1a hashes a word as the server holds it (a string) or as the client
+// builds it (bytes), without a conversion that would allocate.
+func fnv1a[T string | []byte](s T) uint64 {
 	h := uint64(fnvOffset)
-	for _, b := range s {
-		h = (h ^ uint64(b)) * fnvPrime
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
 	}
 	return h
 }
@@ -51,7 +54,7 @@ func rpcServe(nerr *netError) func(net.Conn) {
 				nerr.fail(statusError, "rpc server: request %d: %v", id, err)
 				return
 			}
-			var words []string
+			words := make([]string, 0, bytes.Count(body, []byte{' '})+1)
 			start := 0
 			for i := 0; i <= len(body); i++ {
 				if i == len(body) || body[i] == ' ' {
@@ -61,7 +64,7 @@ func rpcServe(nerr *netError) func(net.Conn) {
 			}
 			h := uint64(fnvOffset)
 			for _, w := range words {
-				h = fold(h, fnv1a([]byte(w)))
+				h = fold(h, fnv1a(w))
 			}
 			reply := make([]byte, rpcReply)
 			binary.LittleEndian.PutUint32(reply, id)
