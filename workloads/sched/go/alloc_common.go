@@ -159,4 +159,7 @@ var noTwin = map[string]string{
 	"sh6bench": "it measures FIFO and LIFO free order around a survivor window; a collector frees in sweep order",
 	"mleak": "it measures memory kept by caches of exited threads; Go's mcaches belong to Ps, which outlive " +
 		"goroutines, so there is no thread-exit path to measure (mstress covers objects outliving their goroutine)",
+	"empirical": "its objects die by explicit frees at a given count of allocations; under a garbage collector " +
+		"a dropped object's memory comes back only after a collection, so a twin would measure GOGC rather than " +
+		"the profile (the trace replay's twin covers a program's own pattern)",
 }
