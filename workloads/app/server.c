@@ -308,6 +308,7 @@ char *asb_server_kvclient_path(void) { return asb_xasprintf("%s/../workloads/app
 /* SIGTERM (a server exits by itself, so that the shim reports), then
  * SIGKILL after GRACE_S; the server is reaped on return. */
 static void stop_server(asb_server *s) {
+    if (s->pidfd < 0) hold_server_process(s); /* start gave up waiting for its pid */
     if (s->pidfd >= 0 && !is_done(s)) {
         s->sent_stop = pidfd_send_signal(s->pidfd, SIGTERM, NULL, 0) == 0;
         if (!wait_done(s, asb_now_s() + GRACE_S))
