@@ -4,7 +4,7 @@ set title "scavenger: published vs measured here"
 set logscale y
 set grid ytics
 set ylabel 'comparable quantity (log scale)'
-set xrange [-0.5:0.5]
+set xrange [-0.5:1.5]
 set xtics rotate by -30
 set key outside top center horizontal
 set datafile missing 'nan'

@@ -4,7 +4,7 @@ set title "span-pinning: published vs measured here"
 set logscale y
 set grid ytics
 set ylabel 'comparable quantity (log scale)'
-set xrange [-0.5:3.5]
+set xrange [-0.5:6.5]
 set xtics rotate by -30
 set key outside top center horizontal
 set datafile missing 'nan'
