@@ -1,7 +1,7 @@
 #!/bin/bash
 # server_test.sh ASBENCH KVCLIENT ABORT_LIB GROUP BACKENDS — the server apps
 # (workloads/app/server.c, redis.c, memcached.c) with the real servers:
-#   run      app:redis and app:memcached under BACKENDS (glibc,gostyle): ok rows
+#   run      app:redis, app:memcached and app:nginx under BACKENDS (glibc,gostyle): ok rows
 #            with requests/s and p99, the server's malloc served by the
 #            backend (the shim's report), the server's peak RSS;
 #   timeout  a run longer than --timeout is `timeout`, naming the app;
@@ -22,9 +22,9 @@ backends=$5
 TAP_NAME=server-$group
 . "$(dirname "$0")/../harness/tap.sh"
 
-for program in /usr/bin/redis-server /usr/bin/redis-benchmark /usr/bin/memcached; do
+for program in /usr/bin/redis-server /usr/bin/redis-benchmark /usr/bin/memcached /usr/sbin/nginx /usr/bin/ab; do
     if [ ! -x "$program" ]; then
-        echo "1..0 # SKIP $program is not installed (Debian packages redis-server, redis-tools, memcached)"
+        echo "1..0 # SKIP $program is not installed (Debian packages redis-server, redis-tools, memcached, nginx-light, apache2-utils)"
         exit 0
     fi
 done
@@ -55,6 +55,8 @@ descendants() {
         case "$comm" in
         redis-server) [[ $args =~ 127\.0\.0\.1:([0-9]+) || $args =~ --port\ ([0-9]+) ]] && port=${BASH_REMATCH[1]} ;;
         memcached) [[ $args =~ \ -p\ ([0-9]+) ]] && port=${BASH_REMATCH[1]} ;;
+        nginx) [[ $args =~ -c\ ([^ ]+) ]] &&
+            [[ $(cat "${BASH_REMATCH[1]}" 2>/dev/null) =~ listen\ 127\.0\.0\.1:([0-9]+) ]] && port=${BASH_REMATCH[1]} ;;
         esac
         echo "$pid $(started "$pid") $comm $port"
     done
@@ -111,10 +113,10 @@ EOF
 
 case "$group" in
 run)
-    run_watched "" --workload app:redis,app:memcached --alloc "$backends" --preset quick
+    run_watched "" --workload app:redis,app:memcached,app:nginx --alloc "$backends" --preset quick
     [ "$rc" -eq 0 ] || { sed 's/^/# /' "$T/err"; fail "asbench run exited $rc"; }
     pass "asbench run exits 0"
-    for app in redis memcached; do
+    for app in redis memcached nginx; do
         for backend in ${backends//,/ }; do
             status=$(row $backend app:$app status)
             [ "$status" = ok ] || fail "app:$app under $backend: '$status' $(row $backend app:$app message)"

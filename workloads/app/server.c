@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -75,16 +76,30 @@ static double time_left(const asb_server *s) {
 }
 
 /* The first reason the run failed wins; the status goes with it. */
-static int fail_with(asb_server *s, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail_with(asb_server *s, const char *status, const char *fmt, ...) {
+static int vfail_with(asb_server *s, const char *status, const char *fmt, va_list ap) {
     if (!s->status[0]) snprintf(s->status, sizeof s->status, "%s", status);
-    va_list ap;
-    va_start(ap, fmt);
     char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0) asb_die("out of memory");
-    va_end(ap);
     asb_app_fail(s->x, "%s", msg);
     free(msg);
+    return -1;
+}
+
+static int fail_with(asb_server *s, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_with(asb_server *s, const char *status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_with(s, status, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int asb_server_verify_failed(asb_app_ctx *x, asb_server *s, const char *fmt, ...) {
+    (void)x;
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_with(s, "verify-failed", fmt, ap);
+    va_end(ap);
     return -1;
 }
 

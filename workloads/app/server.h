@@ -1,6 +1,6 @@
 /*
  * server.h — the life cycle of a server application (app.h's
- * asb_app_server), shared by every server app (redis.c, memcached.c):
+ * asb_app_server), shared by every server app (redis.c, memcached.c, nginx.c):
  * a free loopback port, the server started through the worker client with
  * the backend preloaded (its RSS timeline, rusage and crash are the
  * server's), a bounded wait until it answers a probe, the package's client
@@ -48,6 +48,10 @@ void asb_server_stop(asb_app_ctx *x, void *state, asb_outcome *o);
  * becomes timeout, interrupted, verify-failed (the client exited 3: it read
  * back wrong data) or error. */
 int asb_server_client(asb_app_ctx *x, asb_server *s, const asb_argv *argv, const char *stdout_path);
+/* The data a client read back was wrong: the run is verify-failed with this
+ * message (as asb_app_fail); returns -1. */
+int asb_server_verify_failed(asb_app_ctx *x, asb_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The loopback TCP port the server listens on. */
 int asb_server_port(const asb_server *s);
 
