@@ -18,7 +18,8 @@ whole_rows() {
 }
 case $GROUP in
 schema)
-    expect 0 "run churn" "$A" run --alloc glibc --workload churn --param iters=2000 --threads 1,2 --reps 2 --no-plot -o "$T/s"
+    # ~30 ms per run: long enough for RSS samples (and the rss chart) on a loaded machine.
+    expect 0 "run churn" "$A" run --alloc glibc --workload churn --param iters=1000000 --threads 1,2 --reps 2 --no-plot -o "$T/s"
     want="backend,scheduler,workload,preset,params,threads,repetition,machine,status,message,ops,ns_per_op,allocs_per_op,bytes_per_op,cpu_ns_per_op,wall_s,user_s,sys_s,steal_s,other_cpu_s,peak_rss_kb,final_rss_kb,minor_faults,major_faults,vol_ctx_switches,invol_ctx_switches,lock_acquisitions,lock_contended,lock_wait_ns,futex_calls,instructions_per_op,d1_misses_per_op,ll_misses_per_op,cycles_per_op,cache_misses_per_op,dtlb_misses_per_op,counters_note,timeline,extra"
     [ "$(head -1 "$T/s/results.csv")" = "$want" ] || fail "results.csv header: $(head -1 "$T/s/results.csv")"
     pass "results.csv header is the documented schema"
