@@ -27,7 +27,7 @@
 
 /* The first failure of a run, kept by whichever task saw it first. */
 typedef struct nw_error {
-    atomic_int set;    /* 0 none; else the asb status (ASB_ERROR, ASB_VERIFY_FAILED) */
+    atomic_int set;    /* 0 none, -1 while the message is written, else ASB_ERROR or ASB_VERIFY_FAILED */
     char message[256];
 } nw_error;
 void nw_fail(nw_error *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
