@@ -350,10 +350,10 @@ static void judge_server_end(asb_server *s, asb_outcome *o) {
     } else if (!strncmp(o->status, "crashed:", 8) || !strcmp(o->status, "timeout") ||
                !strcmp(o->status, "interrupted") || !strcmp(o->status, "not-started")) {
         msg = asb_xasprintf("%s: %s", prog, why ? why : o->status);
-    } else { /* it exited by itself: its exit code is not a worker's status */
+    } else { /* it exited by itself, or with an error when stopped: its exit code is no worker's status */
         snprintf(o->status, sizeof o->status, "error");
         char *log = last_line(o->err_tail);
-        msg = asb_xasprintf("%s exited with status %d before it was stopped%s%s", prog, o->exit_code,
+        msg = asb_xasprintf("%s %s%s%s", prog, s->sent_stop ? "failed when stopped" : "ended before it was stopped",
                             log ? ": " : "", log ? log : "");
         free(log);
     }
@@ -393,11 +393,15 @@ void asb_server_stop(asb_app_ctx *x, void *state, asb_outcome *o) {
         }
     }
     /* The verdict is whole in *o, naming the app: x->error is used up, so
-     * that the runner does not turn a timeout or verify-failed into error. */
+     * that the runner does not turn a timeout or verify-failed into error.
+     * A server's exit code is named by the runner ("app:NAME exited with
+     * status N: …"), so its message is not prefixed twice. */
     if (strcmp(o->status, "ok") != 0) {
-        char *msg = asb_xasprintf("app:%s: %s", x->app->name, o->message ? o->message : o->status);
-        free(o->message);
-        o->message = msg;
+        if (o->exit_code <= 0) {
+            char *msg = asb_xasprintf("app:%s: %s", x->app->name, o->message ? o->message : o->status);
+            free(o->message);
+            o->message = msg;
+        }
         free(x->error);
         x->error = NULL;
     }
