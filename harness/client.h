@@ -20,6 +20,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 
@@ -49,7 +50,7 @@ typedef struct asb_launch {
                                        a worker's --live-fd) and sample it into the timeline */
     const cpu_set_t *pin;           /* sched_setaffinity in the child, or NULL */
     const int *nice;                /* setpriority in the child (negative needs root), or NULL */
-    volatile sig_atomic_t *interrupted; /* kill the child when this becomes non-zero, or NULL */
+    atomic_int *interrupted; /* kill the child when this becomes non-zero, or NULL */
 } asb_launch;
 
 /* What the child gave. */

@@ -18,7 +18,7 @@ typedef struct run_env {
     const char *dir;
     cpu_set_t pin_set;
     bool pin;
-    volatile sig_atomic_t *interrupted;
+    atomic_int *interrupted;
 } run_env;
 
 /* What one run gave: the worker client's outcome plus the figures the

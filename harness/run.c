@@ -51,7 +51,9 @@
 /* Exit status when a run ended other than ok or unsupported. */
 enum { EXIT_RUN_FAILED = 3 };
 
-static volatile sig_atomic_t interrupted;
+/* Atomic: read by the thread that runs a server app (workloads/app/server.c) too;
+ * a lock-free atomic store is async-signal-safe. */
+static atomic_int interrupted;
 static void on_interrupt(int sig) { interrupted = sig; }
 
 static const char *usage_text =
