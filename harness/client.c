@@ -140,6 +140,12 @@ static void exec_child(const asb_launch *l, int result_fd, int err_fd, int live_
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed harness leaves no child behind */
+    /* A process group of its own, so that a timeout or an interrupt kills what
+     * the child started too (an application's script and its programs); stdin
+     * from /dev/null, as a background group must not read the terminal. */
+    setpgid(0, 0);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0) _exit(127);
     if (dup2(err_fd, 2) < 0) _exit(127);
     if (l->stdout_to_stderr && dup2(2, 1) < 0) _exit(127);
     if (result_fd >= 0 && dup2(result_fd, 3) < 0) _exit(127); /* dup2 clears O_CLOEXEC */
@@ -278,6 +284,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
     pid_t pid = fork();
     if (pid < 0) asb_die("fork: %s", strerror(errno));
     if (pid == 0) exec_child(l, results[1], errors[1], live_fd);
+    setpgid(pid, pid); /* as the child does: whichever runs first */
     if (live_fd >= 0) close(live_fd);
     if (l->result_pipe) close(results[1]);
     close(errors[1]);
@@ -305,7 +312,7 @@ void asb_client_run(const asb_launch *l, asb_outcome *o) {
             timed_out = !interrupted && l->timeout_s > 0 && asb_now_s() - t0 > l->timeout_s;
             if (interrupted || timed_out) {
                 killed = true;
-                kill(pid, SIGKILL);
+                kill(-pid, SIGKILL); /* the child's process group */
             }
         }
     }

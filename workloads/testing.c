@@ -26,9 +26,12 @@ static int crash_run(asb_ctx *ctx) {
     return asb_fail(ctx, ASB_USAGE, "crash: unknown signal '%s' (SEGV, ABRT, BUS, FPE, KILL)", name);
 }
 
-/* Never returns: the harness's timeout has to kill it. */
+/* Never returns, nor does the child it starts (as an application's script
+ * would): the harness's timeout has to kill both. */
 static int hang_run(asb_ctx *ctx) {
     (void)ctx;
+    if (fork() == 0)
+        for (;;) pause();
     for (;;) pause();
     return ASB_ERROR; /* not reached */
 }

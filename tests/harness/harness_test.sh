@@ -80,7 +80,7 @@ schema)
     ;;
 failures)
     # Exit 3: some runs were not ok (a CI gate notices a broken backend).
-    expect 3 "matrix of misbehaving workloads" "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
+    expect 3 "matrix of misbehaving workloads" env ASB_TEST_MARK=$$ "$A" run --alloc glibc --workload crash,hang,corrupt,sleep \
         --param signal=SEGV,ABRT --param ms=1 --timeout 2 --reps 1 --no-warmup --no-plot -o "$T/f"
     expect 0 "--allow-failures keeps exit 0" "$A" run --alloc glibc --workload crash --reps 1 --no-warmup \
         --no-plot --allow-failures -o "$T/f2"
@@ -95,6 +95,11 @@ failures)
     pass "a crash is recorded with the signal's name"
     [ "$(st hang '')" = timeout ] || fail "hang status: $(st hang '')"
     pass "a hang is killed at the timeout and recorded"
+    sleep 0.2
+    left=$(for e in /proc/[0-9]*/environ; do
+        tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "ASB_TEST_MARK=$$" && echo "${e%/environ}"; done)
+    [ -z "$left" ] || fail "processes of the hung worker survived the timeout: $left"
+    pass "the timeout kills the worker's process group (its child too)"
     [ "$(st corrupt '')" = verify-failed ] || fail "corrupt status: $(st corrupt '')"
     grep corrupt "$T/f/results.csv" | grep -q "block 7 of thread 0" || fail "verify message not kept"
     pass "a failed verification is recorded with the workload's message"
