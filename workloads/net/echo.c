@@ -20,86 +20,56 @@ typedef struct echo_run echo_run;
 typedef struct echo_client {
     echo_run *run;
     int64_t index;
-    asb_hist *hist;
 } echo_client;
 
 struct echo_run {
-    const asb_sched *s;
-    struct sockaddr_in addr;
-    int64_t conns, requests;
+    nw_bench b;
+    int64_t requests;
     size_t msg_size;
-    nw_server server;
-    nw_error err;
-    asb_wg *clients_wg, *server_wg;
     echo_client *clients;
 };
 
 static void echo_client_task(void *arg) {
     echo_client *c = arg;
     echo_run *r = c->run;
+    nw_bench *b = &r->b;
     uint8_t *out = malloc(r->msg_size), *in = malloc(r->msg_size);
-    int fd = out && in ? nw_dial(r->s, &r->addr) : -ENOMEM;
-    if (fd < 0) nw_fail(&r->err, ASB_ERROR, "echo: connection %lld: connect: %s", (long long)c->index, strerror(-fd));
+    int fd = out && in ? nw_dial(b->s, &b->addr) : -ENOMEM;
+    if (fd < 0) nw_fail(&b->err, ASB_ERROR, "echo: connection %lld: connect: %s", (long long)c->index, strerror(-fd));
     for (int64_t seq = 0; fd >= 0 && seq < r->requests; seq++) {
         nw_fill_message(out, r->msg_size, (uint64_t)c->index, (uint64_t)seq);
         uint64_t t0 = asb_now_ns();
-        if (nw_echo_request(r->s, fd, out, in, r->msg_size, &r->err, "echo", c->index) != ASB_OK) break;
-        asb_hist_record(c->hist, asb_now_ns() - t0);
+        if (nw_echo_request(b->s, fd, out, in, r->msg_size, &b->err, "echo", c->index) != ASB_OK) break;
+        asb_hist_record(b->hists[c->index], asb_now_ns() - t0);
     }
-    if (fd >= 0) r->s->net_close(fd);
+    if (fd >= 0) b->s->net_close(fd);
     free(out);
     free(in);
-    r->s->wg_done(r->clients_wg);
+    b->s->wg_done(b->clients_wg);
 }
 
 static void echo_root(void *arg) {
     echo_run *r = arg;
-    r->s->wg_add(r->server_wg, 1);
-    sw_spawn(r->s, nw_acceptor, &r->server);
-    r->s->wg_add(r->clients_wg, (int)r->conns);
-    for (int64_t i = 0; i < r->conns; i++) sw_spawn(r->s, echo_client_task, &r->clients[i]);
-    r->s->wg_wait(r->clients_wg);
-    r->s->net_close(r->server.listen_fd); /* wakes the acceptor if a client never connected */
-    r->s->wg_wait(r->server_wg);
+    nw_bench *b = &r->b;
+    nw_bench_serve(b);
+    b->s->wg_add(b->clients_wg, (int)b->conns);
+    for (int64_t i = 0; i < b->conns; i++) sw_spawn(b->s, echo_client_task, &r->clients[i]);
+    b->s->wg_wait(b->clients_wg);
+    nw_bench_unserve(b);
 }
 
 static int echo_run_workload(asb_ctx *ctx) {
-    echo_run r = {.s = asb_ctx_sched(ctx), .conns = asb_param_i(ctx, "conns"),
-                  .requests = asb_param_i(ctx, "requests")};
-    int64_t msg_size = asb_param_i(ctx, "msg_size");
-    if (r.conns < 1 || r.conns > 4096 || r.requests < 0 || msg_size < 8 || msg_size > 65536)
+    int64_t conns = asb_param_i(ctx, "conns"), msg_size = asb_param_i(ctx, "msg_size");
+    echo_run r = {.requests = asb_param_i(ctx, "requests"), .msg_size = (size_t)msg_size};
+    if (conns < 1 || conns > 4096 || r.requests < 0 || msg_size < 8 || msg_size > 65536)
         return asb_fail(ctx, ASB_USAGE, "echo: need 1 <= conns <= 4096, requests >= 0, 8 <= msg_size <= 65536");
-    r.msg_size = (size_t)msg_size;
-    int sockets_before = nw_open_sockets();
-    int status = nw_raise_fd_limit(ctx, "echo", (uint64_t)(2 * r.conns + 64));
+    int status = nw_bench_open(ctx, &r.b, "echo", conns, nw_serve_echo);
     if (status != ASB_OK) return status;
-    int lfd = nw_listen((int)r.conns, &r.addr);
-    if (lfd < 0) return asb_fail(ctx, ASB_ERROR, "echo: loopback listener: %s", strerror(-lfd));
-    r.clients = calloc((size_t)r.conns, sizeof *r.clients);
-    r.clients_wg = r.s->wg_make();
-    r.server_wg = r.s->wg_make();
-    status = r.clients && r.clients_wg && r.server_wg ? ASB_OK : asb_fail(ctx, ASB_ERROR, "echo: out of memory");
-    for (int64_t i = 0; status == ASB_OK && i < r.conns; i++) {
-        r.clients[i] = (echo_client){&r, i, malloc(sizeof(asb_hist))};
-        if (!r.clients[i].hist) status = asb_fail(ctx, ASB_ERROR, "echo: out of memory");
-        else asb_hist_init(r.clients[i].hist);
-    }
-    r.server = (nw_server){r.s, lfd, r.conns, r.server_wg, &r.err, nw_serve_echo};
-    if (status == ASB_OK) status = sw_run(ctx, asb_threads(ctx), echo_root, &r);
-    else close(lfd); /* the root task closes it once it ran */
-    if (status == ASB_OK) status = nw_error_status(ctx, &r.err);
-    if (status == ASB_OK) {
-        asb_hist all;
-        asb_hist_init(&all);
-        for (int64_t i = 0; i < r.conns; i++) asb_hist_merge(&all, r.clients[i].hist);
-        asb_count(ctx, all.count, 0, 0);
-        nw_report_hist(ctx, "lat", &all);
-        status = nw_check_no_leak(ctx, "echo", sockets_before);
-    }
-    for (int64_t i = 0; r.clients && i < r.conns; i++) free(r.clients[i].hist);
+    r.clients = calloc((size_t)conns, sizeof *r.clients);
+    if (!r.clients) return nw_bench_close(&r.b, asb_fail(ctx, ASB_ERROR, "echo: out of memory"), NULL);
+    for (int64_t i = 0; i < conns; i++) r.clients[i] = (echo_client){&r, i};
+    status = nw_bench_close(&r.b, sw_run(ctx, asb_threads(ctx), echo_root, &r), NULL);
     free(r.clients);
-    if (r.clients_wg) r.s->wg_free(r.clients_wg);
-    if (r.server_wg) r.s->wg_free(r.server_wg);
     return status;
 }
 

@@ -121,6 +121,56 @@ void nw_serve_echo(nw_server *sv, int fd) {
     }
 }
 
+int nw_bench_open(asb_ctx *ctx, nw_bench *b, const char *workload, int64_t conns,
+                  void (*serve)(nw_server *server, int fd)) {
+    *b = (nw_bench){.ctx = ctx, .s = asb_ctx_sched(ctx), .workload = workload, .conns = conns,
+                    .sockets_before = nw_open_sockets()};
+    int status = nw_raise_fd_limit(ctx, workload, (uint64_t)(2 * conns + 64));
+    if (status != ASB_OK) return status;
+    int lfd = nw_listen((int)conns, &b->addr);
+    if (lfd < 0) return asb_fail(ctx, ASB_ERROR, "%s: loopback listener: %s", workload, strerror(-lfd));
+    b->clients_wg = b->s->wg_make();
+    b->server_wg = b->s->wg_make();
+    b->hists = calloc((size_t)conns, sizeof *b->hists);
+    bool ok = b->clients_wg && b->server_wg && b->hists;
+    for (int64_t i = 0; ok && i < conns; i++)
+        if ((ok = (b->hists[i] = malloc(sizeof(asb_hist))) != NULL)) asb_hist_init(b->hists[i]);
+    b->server = (nw_server){b->s, lfd, conns, b->server_wg, &b->err, serve};
+    if (ok) return ASB_OK;
+    return nw_bench_close(b, asb_fail(ctx, ASB_ERROR, "%s: out of memory", workload), NULL);
+}
+
+void nw_bench_serve(nw_bench *b) {
+    b->served = true;
+    b->s->wg_add(b->server_wg, 1);
+    sw_spawn(b->s, nw_acceptor, &b->server);
+}
+
+void nw_bench_unserve(nw_bench *b) {
+    b->s->net_close(b->server.listen_fd); /* wakes the acceptor if a client never connected */
+    b->s->wg_wait(b->server_wg);
+}
+
+int nw_bench_close(nw_bench *b, int status, asb_hist *all) {
+    if (!b->served) close(b->server.listen_fd);
+    if (status == ASB_OK) status = nw_error_status(b->ctx, &b->err);
+    if (status == ASB_OK) {
+        asb_hist merged;
+        asb_hist_init(&merged);
+        for (int64_t i = 0; i < b->conns; i++) asb_hist_merge(&merged, b->hists[i]);
+        asb_count(b->ctx, merged.count, 0, 0);
+        nw_report_hist(b->ctx, "lat", &merged);
+        if (all) *all = merged;
+        status = nw_check_no_leak(b->ctx, b->workload, b->sockets_before);
+    }
+    for (int64_t i = 0; b->hists && i < b->conns; i++) free(b->hists[i]);
+    free(b->hists);
+    if (b->clients_wg) b->s->wg_free(b->clients_wg);
+    if (b->server_wg) b->s->wg_free(b->server_wg);
+    *b = (nw_bench){.served = true};
+    return status;
+}
+
 int nw_run_untimed(asb_ctx *ctx, asb_task_fn root, void *arg) {
     const asb_sched *s = asb_ctx_sched(ctx);
     if (s->run(asb_threads(ctx), asb_ctx_sched_options(ctx), root, arg) == 0) return ASB_OK;

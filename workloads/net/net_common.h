@@ -62,6 +62,37 @@ void nw_acceptor(void *server);
  * closes. */
 void nw_serve_echo(nw_server *server, int fd);
 
+/* What echo, rpc and open-loop share around their clients: the loopback
+ * listener and its server, the wait groups, one latency histogram per
+ * client, the first error, and the checks of the run.
+ *   nw_bench_open     before the scheduler runs (fd limit, listener, groups)
+ *   nw_bench_serve    in the root task: spawn the acceptor
+ *   nw_bench_unserve  in the root task once the clients are done
+ *   nw_bench_close    after the scheduler ran: the error, the latencies
+ *                     (PREFIX lat_*, one op per request), the leak check,
+ *                     and everything open made freed */
+typedef struct nw_bench {
+    asb_ctx *ctx;
+    const asb_sched *s;
+    const char *workload;
+    struct sockaddr_in addr;
+    int64_t conns;
+    nw_server server;
+    nw_error err;
+    asb_wg *clients_wg, *server_wg;
+    asb_hist **hists; /* client i's latencies */
+    int sockets_before;
+    bool served;      /* the root task took the listener (and closes it) */
+} nw_bench;
+/* ASB_OK, or the failure with nothing left open. */
+int nw_bench_open(asb_ctx *ctx, nw_bench *b, const char *workload, int64_t conns,
+                  void (*serve)(nw_server *server, int fd));
+void nw_bench_serve(nw_bench *b);
+void nw_bench_unserve(nw_bench *b);
+/* status: the scheduler run's.  *all (may be NULL) gets every client's
+ * latencies merged. */
+int nw_bench_close(nw_bench *b, int status, asb_hist *all);
+
 /* Start the context's scheduler with --threads processors around root,
  * untimed: the root brackets its measured phase with asb_timer_start/stop.
  * ASB_OK or ASB_ERROR (the scheduler could not start). */

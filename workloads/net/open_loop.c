@@ -29,20 +29,14 @@ typedef struct ol_client {
     ol_run *run;
     int64_t index;
     int fd;
-    asb_hist *hist;
 } ol_client;
 
 struct ol_run {
-    asb_ctx *ctx;
-    const asb_sched *s;
-    struct sockaddr_in addr;
-    int64_t conns, requests;
+    nw_bench b;
+    int64_t requests;
     double rate;
     size_t msg_size;
     uint64_t t0, t_end; /* the timed region */
-    nw_server server;
-    nw_error err;
-    asb_wg *clients_wg, *server_wg;
     ol_client *clients;
 };
 
@@ -50,89 +44,67 @@ static void ol_client_task(void *arg) {
     ol_client *c = arg;
     ol_run *r = c->run;
     uint8_t *out = malloc(r->msg_size), *in = malloc(r->msg_size);
-    if (!out || !in) nw_fail(&r->err, ASB_ERROR, "open-loop: out of memory");
-    for (int64_t k = c->index; out && in && k < r->requests; k += r->conns) {
+    if (!out || !in) nw_fail(&r->b.err, ASB_ERROR, "open-loop: out of memory");
+    for (int64_t k = c->index; out && in && k < r->requests; k += r->b.conns) {
         uint64_t due = r->t0 + (uint64_t)((double)k * 1e9 / r->rate), now = asb_now_ns();
-        if (due > now) r->s->sleep_ns(due - now);
+        if (due > now) r->b.s->sleep_ns(due - now);
         nw_fill_message(out, r->msg_size, (uint64_t)c->index, (uint64_t)k);
-        if (nw_echo_request(r->s, c->fd, out, in, r->msg_size, &r->err, "open-loop", c->index) != ASB_OK) break;
+        if (nw_echo_request(r->b.s, c->fd, out, in, r->msg_size, &r->b.err, "open-loop", c->index) != ASB_OK) break;
         uint64_t done = asb_now_ns();
-        asb_hist_record(c->hist, done > due ? done - due : 0);
+        asb_hist_record(r->b.hists[c->index], done > due ? done - due : 0);
     }
-    r->s->net_close(c->fd);
+    r->b.s->net_close(c->fd);
     free(out);
     free(in);
-    r->s->wg_done(r->clients_wg);
+    r->b.s->wg_done(r->b.clients_wg);
 }
 
 /* Connect every client first, so that the schedule starts with the
  * connections open, then time the load. */
 static void ol_root(void *arg) {
     ol_run *r = arg;
-    r->s->wg_add(r->server_wg, 1);
-    sw_spawn(r->s, nw_acceptor, &r->server);
+    nw_bench *b = &r->b;
+    nw_bench_serve(b);
     int64_t connected = 0;
-    for (; connected < r->conns; connected++) {
-        int fd = nw_dial(r->s, &r->addr);
+    for (; connected < b->conns; connected++) {
+        int fd = nw_dial(b->s, &b->addr);
         if (fd < 0) {
-            nw_fail(&r->err, ASB_ERROR, "open-loop: connection %lld: connect: %s", (long long)connected, strerror(-fd));
+            nw_fail(&b->err, ASB_ERROR, "open-loop: connection %lld: connect: %s", (long long)connected, strerror(-fd));
             break;
         }
         r->clients[connected].fd = fd;
     }
-    asb_timer_start(r->ctx);
+    asb_timer_start(b->ctx);
     r->t0 = asb_now_ns();
-    r->s->wg_add(r->clients_wg, (int)connected);
-    for (int64_t i = 0; i < connected; i++) sw_spawn(r->s, ol_client_task, &r->clients[i]);
-    r->s->wg_wait(r->clients_wg);
+    b->s->wg_add(b->clients_wg, (int)connected);
+    for (int64_t i = 0; i < connected; i++) sw_spawn(b->s, ol_client_task, &r->clients[i]);
+    b->s->wg_wait(b->clients_wg);
     r->t_end = asb_now_ns();
-    asb_timer_stop(r->ctx);
-    r->s->net_close(r->server.listen_fd); /* wakes the acceptor if a client never connected */
-    r->s->wg_wait(r->server_wg);
+    asb_timer_stop(b->ctx);
+    nw_bench_unserve(b);
 }
 
 static int open_loop_run(asb_ctx *ctx) {
-    ol_run r = {.ctx = ctx, .s = asb_ctx_sched(ctx), .conns = asb_param_i(ctx, "conns"),
-                .requests = asb_param_i(ctx, "requests"), .rate = asb_param_f(ctx, "rate")};
-    int64_t msg_size = asb_param_i(ctx, "msg_size");
-    if (r.conns < 1 || r.conns > 4096 || r.requests < 0 || !(r.rate >= 1 && r.rate <= 1e8) || msg_size < 8 ||
+    int64_t conns = asb_param_i(ctx, "conns"), msg_size = asb_param_i(ctx, "msg_size");
+    ol_run r = {.requests = asb_param_i(ctx, "requests"), .rate = asb_param_f(ctx, "rate"),
+                .msg_size = (size_t)msg_size};
+    if (conns < 1 || conns > 4096 || r.requests < 0 || !(r.rate >= 1 && r.rate <= 1e8) || msg_size < 8 ||
         msg_size > 65536)
         return asb_fail(ctx, ASB_USAGE, "open-loop: need 1 <= conns <= 4096, requests >= 0, 1 <= rate <= 1e8 "
                                         "(requests/s), 8 <= msg_size <= 65536");
-    r.msg_size = (size_t)msg_size;
-    int sockets_before = nw_open_sockets();
-    int status = nw_raise_fd_limit(ctx, "open-loop", (uint64_t)(2 * r.conns + 64));
+    int status = nw_bench_open(ctx, &r.b, "open-loop", conns, nw_serve_echo);
     if (status != ASB_OK) return status;
-    int lfd = nw_listen((int)r.conns, &r.addr);
-    if (lfd < 0) return asb_fail(ctx, ASB_ERROR, "open-loop: loopback listener: %s", strerror(-lfd));
-    r.clients = calloc((size_t)r.conns, sizeof *r.clients);
-    r.clients_wg = r.s->wg_make();
-    r.server_wg = r.s->wg_make();
-    status = r.clients && r.clients_wg && r.server_wg ? ASB_OK : asb_fail(ctx, ASB_ERROR, "open-loop: out of memory");
-    for (int64_t i = 0; status == ASB_OK && i < r.conns; i++) {
-        r.clients[i] = (ol_client){&r, i, -1, malloc(sizeof(asb_hist))};
-        if (!r.clients[i].hist) status = asb_fail(ctx, ASB_ERROR, "open-loop: out of memory");
-        else asb_hist_init(r.clients[i].hist);
-    }
-    r.server = (nw_server){r.s, lfd, r.conns, r.server_wg, &r.err, nw_serve_echo};
-    if (status == ASB_OK) status = nw_run_untimed(ctx, ol_root, &r);
-    else close(lfd); /* the root task closes it once it ran */
-    if (status == ASB_OK) status = nw_error_status(ctx, &r.err);
+    r.clients = calloc((size_t)conns, sizeof *r.clients);
+    if (!r.clients) return nw_bench_close(&r.b, asb_fail(ctx, ASB_ERROR, "open-loop: out of memory"), NULL);
+    for (int64_t i = 0; i < conns; i++) r.clients[i] = (ol_client){&r, i, -1};
+    asb_hist all;
+    status = nw_bench_close(&r.b, nw_run_untimed(ctx, ol_root, &r), &all);
     if (status == ASB_OK) {
-        asb_hist all;
-        asb_hist_init(&all);
-        for (int64_t i = 0; i < r.conns; i++) asb_hist_merge(&all, r.clients[i].hist);
-        asb_count(ctx, all.count, 0, 0);
-        nw_report_hist(ctx, "lat", &all);
         asb_report(ctx, "offered_rps", r.rate);
         double span_s = (double)(r.t_end - r.t0) / 1e9;
         asb_report(ctx, "achieved_rps", span_s > 0 ? (double)all.count / span_s : 0);
-        status = nw_check_no_leak(ctx, "open-loop", sockets_before);
     }
-    for (int64_t i = 0; r.clients && i < r.conns; i++) free(r.clients[i].hist);
     free(r.clients);
-    if (r.clients_wg) r.s->wg_free(r.clients_wg);
-    if (r.server_wg) r.s->wg_free(r.server_wg);
     return status;
 }
 

@@ -51,17 +51,12 @@ typedef struct rpc_run rpc_run;
 typedef struct rpc_client {
     rpc_run *run;
     int64_t index;
-    asb_hist *hist;
 } rpc_client;
 
 struct rpc_run {
-    const asb_sched *s;
-    struct sockaddr_in addr;
-    int64_t conns, requests, fields, field_max;
+    nw_bench b;
+    int64_t requests, fields, field_max;
     uint64_t seed;
-    nw_server server;
-    nw_error err;
-    asb_wg *clients_wg, *server_wg;
     rpc_client *clients;
 };
 
@@ -149,23 +144,23 @@ static void rpc_client_task(void *arg) {
     uint8_t *req = malloc(RPC_HEADER + (size_t)(r->fields * (r->field_max + 1)));
     asb_rng rng;
     asb_rng_seed(&rng, r->seed + (uint64_t)c->index);
-    int fd = req ? nw_dial(r->s, &r->addr) : -ENOMEM;
-    if (fd < 0) nw_fail(&r->err, ASB_ERROR, "rpc: connection %lld: connect: %s", (long long)c->index, strerror(-fd));
+    int fd = req ? nw_dial(r->b.s, &r->b.addr) : -ENOMEM;
+    if (fd < 0) nw_fail(&r->b.err, ASB_ERROR, "rpc: connection %lld: connect: %s", (long long)c->index, strerror(-fd));
     for (int64_t seq = 0; fd >= 0 && seq < r->requests; seq++) {
         uint64_t want;
         size_t len = rpc_build(r, &rng, (uint32_t)seq, req, &want);
         uint8_t reply[RPC_REPLY];
         uint64_t t0 = asb_now_ns();
-        long w = r->s->net_write(fd, req, len, 0);
-        long n = w < 0 ? w : nw_read_full(r->s, fd, reply, sizeof reply);
+        long w = r->b.s->net_write(fd, req, len, 0);
+        long n = w < 0 ? w : nw_read_full(r->b.s, fd, reply, sizeof reply);
         if (n <= 0) {
-            nw_fail(&r->err, ASB_ERROR, "rpc: connection %lld: %s: %s", (long long)c->index, w < 0 ? "write" : "read",
+            nw_fail(&r->b.err, ASB_ERROR, "rpc: connection %lld: %s: %s", (long long)c->index, w < 0 ? "write" : "read",
                     n ? strerror((int)-n) : "the server closed the connection");
             break;
         }
-        asb_hist_record(c->hist, asb_now_ns() - t0);
+        asb_hist_record(r->b.hists[c->index], asb_now_ns() - t0);
         if (get_u32(reply) != (uint32_t)seq || get_u32(reply + 4) != (uint32_t)r->fields || get_u64(reply + 8) != want) {
-            nw_fail(&r->err, ASB_VERIFY_FAILED,
+            nw_fail(&r->b.err, ASB_VERIFY_FAILED,
                     "rpc: connection %lld request %lld: reply (id %u, %u words, hash %016llx) differs from the "
                     "request (%u words, hash %016llx)",
                     (long long)c->index, (long long)seq, get_u32(reply), get_u32(reply + 4),
@@ -173,60 +168,36 @@ static void rpc_client_task(void *arg) {
             break;
         }
     }
-    if (fd >= 0) r->s->net_close(fd);
+    if (fd >= 0) r->b.s->net_close(fd);
     free(req);
-    r->s->wg_done(r->clients_wg);
+    r->b.s->wg_done(r->b.clients_wg);
 }
 
 static void rpc_root(void *arg) {
     rpc_run *r = arg;
-    r->s->wg_add(r->server_wg, 1);
-    sw_spawn(r->s, nw_acceptor, &r->server);
-    r->s->wg_add(r->clients_wg, (int)r->conns);
-    for (int64_t i = 0; i < r->conns; i++) sw_spawn(r->s, rpc_client_task, &r->clients[i]);
-    r->s->wg_wait(r->clients_wg);
-    r->s->net_close(r->server.listen_fd); /* wakes the acceptor if a client never connected */
-    r->s->wg_wait(r->server_wg);
+    nw_bench *b = &r->b;
+    nw_bench_serve(b);
+    b->s->wg_add(b->clients_wg, (int)b->conns);
+    for (int64_t i = 0; i < b->conns; i++) sw_spawn(b->s, rpc_client_task, &r->clients[i]);
+    b->s->wg_wait(b->clients_wg);
+    nw_bench_unserve(b);
 }
 
 static int rpc_run_workload(asb_ctx *ctx) {
-    rpc_run r = {.s = asb_ctx_sched(ctx), .conns = asb_param_i(ctx, "conns"), .requests = asb_param_i(ctx, "requests"),
-                 .fields = asb_param_i(ctx, "fields"), .field_max = asb_param_i(ctx, "field_max"),
-                 .seed = asb_seed(ctx)};
-    if (r.conns < 1 || r.conns > 4096 || r.requests < 0 || r.fields < 1 || r.fields > 4096 || r.field_max < 1 ||
+    int64_t conns = asb_param_i(ctx, "conns");
+    rpc_run r = {.requests = asb_param_i(ctx, "requests"), .fields = asb_param_i(ctx, "fields"),
+                 .field_max = asb_param_i(ctx, "field_max"), .seed = asb_seed(ctx)};
+    if (conns < 1 || conns > 4096 || r.requests < 0 || r.fields < 1 || r.fields > 4096 || r.field_max < 1 ||
         r.field_max > 256)
         return asb_fail(ctx, ASB_USAGE, "rpc: need 1 <= conns <= 4096, requests >= 0, 1 <= fields <= 4096, "
                                         "1 <= field_max <= 256");
-    int sockets_before = nw_open_sockets();
-    int status = nw_raise_fd_limit(ctx, "rpc", (uint64_t)(2 * r.conns + 64));
+    int status = nw_bench_open(ctx, &r.b, "rpc", conns, rpc_serve);
     if (status != ASB_OK) return status;
-    int lfd = nw_listen((int)r.conns, &r.addr);
-    if (lfd < 0) return asb_fail(ctx, ASB_ERROR, "rpc: loopback listener: %s", strerror(-lfd));
-    r.clients = calloc((size_t)r.conns, sizeof *r.clients);
-    r.clients_wg = r.s->wg_make();
-    r.server_wg = r.s->wg_make();
-    status = r.clients && r.clients_wg && r.server_wg ? ASB_OK : asb_fail(ctx, ASB_ERROR, "rpc: out of memory");
-    for (int64_t i = 0; status == ASB_OK && i < r.conns; i++) {
-        r.clients[i] = (rpc_client){&r, i, malloc(sizeof(asb_hist))};
-        if (!r.clients[i].hist) status = asb_fail(ctx, ASB_ERROR, "rpc: out of memory");
-        else asb_hist_init(r.clients[i].hist);
-    }
-    r.server = (nw_server){r.s, lfd, r.conns, r.server_wg, &r.err, rpc_serve};
-    if (status == ASB_OK) status = sw_run(ctx, asb_threads(ctx), rpc_root, &r);
-    else close(lfd); /* the root task closes it once it ran */
-    if (status == ASB_OK) status = nw_error_status(ctx, &r.err);
-    if (status == ASB_OK) {
-        asb_hist all;
-        asb_hist_init(&all);
-        for (int64_t i = 0; i < r.conns; i++) asb_hist_merge(&all, r.clients[i].hist);
-        asb_count(ctx, all.count, 0, 0);
-        nw_report_hist(ctx, "lat", &all);
-        status = nw_check_no_leak(ctx, "rpc", sockets_before);
-    }
-    for (int64_t i = 0; r.clients && i < r.conns; i++) free(r.clients[i].hist);
+    r.clients = calloc((size_t)conns, sizeof *r.clients);
+    if (!r.clients) return nw_bench_close(&r.b, asb_fail(ctx, ASB_ERROR, "rpc: out of memory"), NULL);
+    for (int64_t i = 0; i < conns; i++) r.clients[i] = (rpc_client){&r, i};
+    status = nw_bench_close(&r.b, sw_run(ctx, asb_threads(ctx), rpc_root, &r), NULL);
     free(r.clients);
-    if (r.clients_wg) r.s->wg_free(r.clients_wg);
-    if (r.server_wg) r.s->wg_free(r.server_wg);
     return status;
 }
 
