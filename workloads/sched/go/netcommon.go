@@ -1,7 +1,8 @@
 // netcommon.go — what the Go twins of the server workloads share
 // (workloads/net/net_common.c): a loopback listener, the acceptor with one
 // goroutine per connection, the echo server, the message pattern, the
-// latency histogram and its quantile ladder, and the socket-leak check.
+// latency histogram and its quantile ladder, the socket-leak check, and the
+// closed-loop run echo and rpc share (closedLoop, as C's nw_bench).
 //
 // The histogram has common/hist.c's bucket layout (64 sub-buckets per power
 // of two, values below 64 exact) and its quantile rule, so the C and Go
@@ -272,4 +273,58 @@ func (c *runCtx) raiseFdLimit(workload string, need uint64) int {
 			"raised: %v (ulimit -n, or fewer conns)", workload, need, rl.Cur, rl.Max, err)
 	}
 	return statusOK
+}
+
+// closedLoop runs what echo and rpc share: a loopback listener whose
+// connections serve handles, conns client goroutines each given its
+// connection and latency histogram (client returns at its first failure,
+// recorded in nerr), then one op per request, the merged latencies as lat_*
+// and the leak check.
+func closedLoop(c *runCtx, workload string, conns int64, serve func(*netError) func(net.Conn),
+	client func(index int64, conn net.Conn, h *latHist, nerr *netError)) int {
+	before := openSockets()
+	if s := c.raiseFdLimit(workload, uint64(2*conns+64)); s != statusOK {
+		return s
+	}
+	l, err := listenLoopback()
+	if err != nil {
+		return c.fail(statusError, "%s: loopback listener: %v", workload, err)
+	}
+	var nerr netError
+	hists := make([]*latHist, conns)
+	c.run(c.threads, func() {
+		var server, clients sync.WaitGroup
+		server.Add(1)
+		go func() {
+			acceptor(l, conns, &server, &nerr, serve(&nerr))
+			server.Done()
+		}()
+		clients.Add(int(conns))
+		for i := int64(0); i < conns; i++ {
+			hists[i] = newLatHist()
+			go func(index int64, h *latHist) {
+				defer clients.Done()
+				conn, err := net.Dial("tcp", l.Addr().String())
+				if err != nil {
+					nerr.fail(statusError, "%s: connection %d: connect: %v", workload, index, err)
+					return
+				}
+				defer conn.Close()
+				client(index, conn, h, &nerr)
+			}(i, hists[i])
+		}
+		clients.Wait()
+		l.Close() // wakes the acceptor if a client never connected
+		server.Wait()
+	})
+	if s := nerr.result(c); s != statusOK {
+		return s
+	}
+	all := newLatHist()
+	for _, h := range hists {
+		all.merge(h)
+	}
+	c.count(all.count)
+	c.reportHist("lat", all)
+	return c.checkNoLeak(workload, before)
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -104,73 +103,31 @@ func rpcRun(c *runCtx) int {
 	if conns < 1 || conns > 4096 || requests < 0 || fields < 1 || fields > 4096 || fieldMax < 1 || fieldMax > 256 {
 		return c.fail(statusUsage, "rpc: need 1 <= conns <= 4096, requests >= 0, 1 <= fields <= 4096, 1 <= field_max <= 256")
 	}
-	before := openSockets()
-	if s := c.raiseFdLimit("rpc", uint64(2*conns+64)); s != statusOK {
-		return s
-	}
-	l, err := listenLoopback()
-	if err != nil {
-		return c.fail(statusError, "rpc: loopback listener: %v", err)
-	}
-	var nerr netError
-	hists := make([]*latHist, conns)
-	c.run(c.threads, func() {
-		var server, clients sync.WaitGroup
-		server.Add(1)
-		go func() {
-			acceptor(l, conns, &server, &nerr, rpcServe(&nerr))
-			server.Done()
-		}()
-		clients.Add(int(conns))
-		for i := int64(0); i < conns; i++ {
-			hists[i] = newLatHist()
-			go func(index int64, h *latHist) {
-				defer clients.Done()
-				conn, err := net.Dial("tcp", l.Addr().String())
-				if err != nil {
-					nerr.fail(statusError, "rpc: connection %d: connect: %v", index, err)
-					return
-				}
-				defer conn.Close()
-				r := newRng(c.seed + uint64(index))
-				buf := make([]byte, rpcHeader+fields*(fieldMax+1))
-				var reply [rpcReply]byte
-				for seq := int64(0); seq < requests; seq++ {
-					req, want := rpcBuild(r, fields, fieldMax, uint32(seq), buf)
-					t0 := time.Now()
-					if _, err := conn.Write(req); err != nil {
-						nerr.fail(statusError, "rpc: connection %d: write: %v", index, err)
-						return
-					}
-					if _, err := io.ReadFull(conn, reply[:]); err != nil {
-						nerr.fail(statusError, "rpc: connection %d: read: %v", index, err)
-						return
-					}
-					h.record(uint64(time.Since(t0)))
-					id, n, hash := binary.LittleEndian.Uint32(reply[:]), binary.LittleEndian.Uint32(reply[4:]),
-						binary.LittleEndian.Uint64(reply[8:])
-					if id != uint32(seq) || n != uint32(fields) || hash != want {
-						nerr.fail(statusVerifyFailed, "rpc: connection %d request %d: reply (id %d, %d words, hash %016x) "+
-							"differs from the request (%d words, hash %016x)", index, seq, id, n, hash, fields, want)
-						return
-					}
-				}
-			}(i, hists[i])
+	return closedLoop(c, "rpc", conns, rpcServe, func(index int64, conn net.Conn, h *latHist, nerr *netError) {
+		r := newRng(c.seed + uint64(index))
+		buf := make([]byte, rpcHeader+fields*(fieldMax+1))
+		var reply [rpcReply]byte
+		for seq := int64(0); seq < requests; seq++ {
+			req, want := rpcBuild(r, fields, fieldMax, uint32(seq), buf)
+			t0 := time.Now()
+			if _, err := conn.Write(req); err != nil {
+				nerr.fail(statusError, "rpc: connection %d: write: %v", index, err)
+				return
+			}
+			if _, err := io.ReadFull(conn, reply[:]); err != nil {
+				nerr.fail(statusError, "rpc: connection %d: read: %v", index, err)
+				return
+			}
+			h.record(uint64(time.Since(t0)))
+			id, n, hash := binary.LittleEndian.Uint32(reply[:]), binary.LittleEndian.Uint32(reply[4:]),
+				binary.LittleEndian.Uint64(reply[8:])
+			if id != uint32(seq) || n != uint32(fields) || hash != want {
+				nerr.fail(statusVerifyFailed, "rpc: connection %d request %d: reply (id %d, %d words, hash %016x) "+
+					"differs from the request (%d words, hash %016x)", index, seq, id, n, hash, fields, want)
+				return
+			}
 		}
-		clients.Wait()
-		l.Close() // wakes the acceptor if a client never connected
-		server.Wait()
 	})
-	if s := nerr.result(c); s != statusOK {
-		return s
-	}
-	all := newLatHist()
-	for _, h := range hists {
-		all.merge(h)
-	}
-	c.count(all.count)
-	c.reportHist("lat", all)
-	return c.checkNoLeak("rpc", before)
 }
 
 func init() { workloads["rpc"] = rpcRun }
