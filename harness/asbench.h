@@ -51,6 +51,8 @@ void asb_strlist_push(asb_strlist *l, const char *s);
 void asb_strlist_split(asb_strlist *l, const char *s, char sep);
 bool asb_strlist_has(const asb_strlist *l, const char *s);
 void asb_strlist_free(asb_strlist *l);
+/* The items separated by single spaces (allocated; "" for none). */
+char *asb_strlist_join(const asb_strlist *l);
 
 /* Allocator backends known to the build (asb_backends.h). */
 typedef struct asb_backend_entry {

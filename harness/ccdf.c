@@ -29,16 +29,6 @@ int asb_hist_write_ccdf(const char *path, const asb_hist *h) {
     return fclose(f) == 0 ? 0 : -1;
 }
 
-static char *words(const asb_strlist *l) {
-    char *out = asb_xstrdup("");
-    for (int i = 0; i < l->n; i++) {
-        char *next = asb_xasprintf("%s%s%s", out, i ? " " : "", l->items[i]);
-        free(out);
-        out = next;
-    }
-    return out;
-}
-
 int asb_plot_ccdf(const char *plot_dir, const char *name, const char *title, const asb_strlist *files,
                   const asb_strlist *series) {
     for (int i = 0; i < files->n; i++)
@@ -51,7 +41,7 @@ int asb_plot_ccdf(const char *plot_dir, const char *name, const char *title, con
         fprintf(stderr, "asbench: chart %s: its title holds a quote\n", name);
         return -1;
     }
-    char *fl = words(files), *sl = words(series);
+    char *fl = asb_strlist_join(files), *sl = asb_strlist_join(series);
     char *vars = asb_xasprintf("files = '%s'\nseries = '%s'\nchart_title = '%s'\n", fl, sl, title);
     int r = asb_plot_driver(plot_dir, name, "ccdf.gp", vars);
     free(vars);

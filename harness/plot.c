@@ -179,16 +179,6 @@ static char *gp_quote(const char *s) {
     return out;
 }
 
-static char *joined(const asb_strlist *l) {
-    char *out = asb_xstrdup("");
-    for (int i = 0; i < l->n; i++) {
-        char *next = asb_xasprintf("%s%s%s", out, i ? " " : "", l->items[i]);
-        free(out);
-        out = next;
-    }
-    return out;
-}
-
 static bool is_sched_cell(const asb_cell_summary *c) { return strcmp(c->sched, "NA") != 0; }
 
 /* Bars of one metric for the allocator workloads' cells or the scheduler
@@ -233,7 +223,7 @@ static int bar_chart(const chart_data *d, const char *plot_dir, const char *name
         }
         fclose(f);
         char *base = relative ? asb_xasprintf(" relative to %s%s", sched_part ? "gmp+" : "", baseline) : asb_xstrdup("");
-        char *sl = joined(&series),
+        char *sl = asb_strlist_join(&series),
              *full_title = asb_xasprintf("%s%s%s", sched_part ? "scheduler workloads: " : "", title, base);
         free(base);
         char *qtitle = gp_quote(full_title), *qlabel = gp_quote(ylabel);
@@ -290,7 +280,7 @@ static int scaling_charts(const chart_data *d, const char *plot_dir, asb_strlist
             }
             if (f) {
                 fclose(f);
-                char *sl = joined(&series);
+                char *sl = asb_strlist_join(&series);
                 char *vars = asb_xasprintf("datafile = '%s'\nseries = '%s'\nchart_title = '%s: time per op against "
                                            "threads (median)'\ny_label = 'ns/op'\n",
                                            dat, sl, workloads.items[w]);
@@ -357,7 +347,7 @@ static int timeline_charts(const asb_results *r, const char *dir, const char *pl
         }
         if (files.n > 0) {
             char *name = asb_xasprintf("rss-%s", workloads.items[w]);
-            char *fl = joined(&files), *sl = joined(&series);
+            char *fl = asb_strlist_join(&files), *sl = asb_strlist_join(&series);
             char *vars = asb_xasprintf("files = '%s'\nseries = '%s'\nchart_title = '%s t=%d: RSS over time "
                                        "(repetition 1, sampled from /proc)'\n",
                                        fl, sl, workloads.items[w], max_threads);

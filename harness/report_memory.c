@@ -73,13 +73,7 @@ static void frag_chart(const asb_results *r, const char *dir, const char *plot_d
     }
     if (files.n) {
         char *name = asb_xasprintf("frag-%s", workload);
-        char *fl = asb_xstrdup(""), *sl = asb_xstrdup("");
-        for (int i = 0; i < files.n; i++) {
-            char *f2 = asb_xasprintf("%s%s%s", fl, i ? " " : "", files.items[i]);
-            char *s2 = asb_xasprintf("%s%s%s", sl, i ? " " : "", series.items[i]);
-            free(fl), free(sl);
-            fl = f2, sl = s2;
-        }
+        char *fl = asb_strlist_join(&files), *sl = asb_strlist_join(&series);
         char *vars = asb_xasprintf("files = '%s'\nseries = '%s'\nchart_title = '%s t=%d: RSS / live bytes over time "
                                    "(repetition 1)'\n",
                                    fl, sl, workload, max_threads);

@@ -208,16 +208,6 @@ static bool runnable_args(variant *v, const recipe *r, bool quick, asb_strlist *
     return runnable;
 }
 
-static char *join_words(const asb_strlist *l) {
-    char *out = asb_xstrdup("");
-    for (int i = 0; i < l->n; i++) {
-        char *next = asb_xasprintf("%s%s%s", out, *out ? " " : "", l->items[i]);
-        free(out);
-        out = next;
-    }
-    return out;
-}
-
 /* Unset the project's ablation switches and every name a variant of the
  * recipe sets, so that a variant without them never inherits an ablation
  * from the caller's shell. */
@@ -304,7 +294,7 @@ static void reproduce_one(recipe *r, const char *dir, const options *o, const ch
         asb_strlist_push(&v->run_args, "asbench");
         asb_strlist_push(&v->run_args, "run");
         bool runnable = runnable_args(v, r, o->quick, &v->run_args);
-        char *env = join_words(&v->env), *args = join_words(&v->run_args);
+        char *env = asb_strlist_join(&v->env), *args = asb_strlist_join(&v->run_args);
         v->command = asb_xasprintf("%s%s%s --no-plot -o DIR/%s/round-K", env, *env ? " " : "", args, v->name);
         free(env);
         free(args);

@@ -130,6 +130,15 @@ bool asb_strlist_has(const asb_strlist *l, const char *s) {
     return false;
 }
 
+char *asb_strlist_join(const asb_strlist *l) {
+    size_t len = 1;
+    for (int i = 0; i < l->n; i++) len += strlen(l->items[i]) + 1;
+    char *out = asb_xmalloc(len), *o = out;
+    for (int i = 0; i < l->n; i++) o += sprintf(o, "%s%s", i ? " " : "", l->items[i]);
+    *o = 0;
+    return out;
+}
+
 void asb_strlist_free(asb_strlist *l) {
     for (int i = 0; i < l->n; i++) free(l->items[i]);
     free(l->items);
