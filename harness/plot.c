@@ -478,6 +478,7 @@ static int write_report(const char *dir, const chart_data *d, const asb_strlist 
     precision_section(f, dir, d);
     asb_report_latency(f, dir);
     asb_report_net(f, dir);
+    asb_report_apps(f, view);
     fputs("## Summary\n\n| workload | scheduler | backend | threads | ok/runs | ns/op | peak RSS kB | final RSS kB "
           "| vol. ctx switches | lock contended | not ok |\n|---|---|---|---|---|---|---|---|---|---|---|\n", f);
     static const char *const shown[] = {"ns_per_op", "peak_rss_kb", "final_rss_kb", "vol_ctx_switches",

@@ -69,6 +69,11 @@ int asb_html_tail(FILE *f);
  * when DIR/results.csv has no ok row of them. */
 void asb_report_net(FILE *f, const char *dir);
 
+/* report_apps.c: report.md's "Applications" section (wall time, own
+ * throughput and peak RSS of the app: cells relative to the baseline, with
+ * intervals, and two charts); nothing without app rows. */
+void asb_report_apps(FILE *f, const asb_report_view *v);
+
 /* db.c / history.c */
 int asb_cmd_db(int argc, char **argv);
 int asb_cmd_history(int argc, char **argv);

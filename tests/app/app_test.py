@@ -16,9 +16,14 @@ usage: app_test.py ASBENCH GROUP [ARGS…]; prints TAP.
                  (crashed, error, verify-failed or timeout)
   missing        a program whose package is absent: unsupported naming the package
   cli            app:a,b and app:all expand; `all` leaves the apps out; list
+  report         report.md's Applications section: a row per app and backend with
+                 wall, own-throughput and peak-RSS ratios to glibc and their
+                 intervals, the library that served malloc, the two charts
 """
 import csv
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +145,31 @@ def group_cli(asbench, tmp):
        "asbench list shows the applications with their packages", listing)
 
 
+def group_report(asbench, tmp):
+    out = os.path.join(tmp, "report")
+    proc = subprocess.run([asbench, "run", "--workload", "app:sqlite3,lua5.4", "--alloc", "glibc,gostyle", "--preset",
+                           "quick", "--reps", "3", "--no-warmup", "-o", out],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ok(proc.returncode == 0, "run two apps under two backends, 3 repetitions, with charts", proc.stdout)
+    report = open(os.path.join(out, "report.md")).read()
+    section = report.split("## Applications", 1)[-1].split("\n## ", 1)[0]
+    ok("## Applications" in report, "report.md has an Applications section", report[-3000:])
+    rows = [line for line in section.splitlines() if line.startswith("| sqlite3 ") or line.startswith("| lua5.4 ")]
+    ok(len(rows) == 4, "one table row per application and backend", section)
+    base = [r for r in rows if "| glibc |" in r]
+    ok(len(base) == 2 and all(r.count("1 (baseline)") == 3 and "libc.so.6" in r for r in base),
+       "the baseline's rows: wall, own throughput and peak RSS ratios 1, served by libc", section)
+    other = [r for r in rows if "| gostyle |" in r]
+    ratio = re.compile(r"\| [0-9.e+-]+ \[[0-9.e+-]+, [0-9.e+-]+\]( =)? ")
+    ok(len(other) == 2 and all(len(ratio.findall(r)) == 3 and "libgostyle.so" in r for r in other),
+       "gostyle's rows: three ratios with their intervals, served by libgostyle.so", section)
+    if shutil.which("gnuplot"):
+        ok(all(os.path.getsize(os.path.join(out, "plots", n + ".png")) > 0 and "plots/%s.png" % n in section
+               for n in ("apps-time", "apps-throughput")), "the two application charts, embedded", section)
+    else:
+        skip("the two application charts", "gnuplot not installed")
+
+
 def main():
     asbench, group = sys.argv[1:3]
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,6 +183,8 @@ def main():
             group_missing(asbench, tmp)
         elif group == "cli":
             group_cli(asbench, tmp)
+        elif group == "report":
+            group_report(asbench, tmp)
         else:
             sys.exit("unknown group " + group)
     print("1..%d" % N)

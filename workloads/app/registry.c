@@ -50,7 +50,7 @@ static bool installed(const asb_app *app) {
 }
 
 void asb_app_list(void) {
-    printf("\nApplications (workload app:NAME or app:all; the real program under each backend, docs/apps.md):\n");
+    printf("\nApplications (workload app:NAME or app:all; the real program under each backend, docs/workloads-apps.md):\n");
     for (int i = 0; i < napps; i++) {
         const asb_app *a = apps[i];
         if (a->test_only) continue;
