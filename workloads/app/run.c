@@ -148,14 +148,22 @@ static long cell_scale(const asb_cell *c) {
 static char *app_dir;
 static void remove_app_dir(void) { remove_tree(app_dir); }
 
+/* DIR/.app as an absolute path: the commands run in their work folder, where
+ * a relative `-o results/X` would name nothing. */
+static const char *app_root(const char *run_dir) {
+    if (!app_dir) {
+        char *abs = realpath(run_dir, NULL); /* the results folder exists by now */
+        app_dir = asb_xasprintf("%s/.app", abs ? abs : run_dir);
+        free(abs);
+        atexit(remove_app_dir);
+    }
+    return app_dir;
+}
+
 /* DIR/.app/NAME-sSCALE: the input, generated once (its `ready` file marks
  * a complete one), and the reference checksum. */
 static char *input_dir(asb_app_ctx *x, const char *run_dir) {
-    if (!app_dir) {
-        app_dir = asb_xasprintf("%s/.app", run_dir);
-        atexit(remove_app_dir);
-    }
-    char *dir = asb_xasprintf("%s/%s-s%ld", app_dir, x->app->name, x->scale);
+    char *dir = asb_xasprintf("%s/%s-s%ld", app_root(run_dir), x->app->name, x->scale);
     char *ready = asb_xasprintf("%s/ready", dir);
     if (access(ready, F_OK) != 0) {
         remove_tree(dir);
@@ -382,7 +390,7 @@ void asb_app_measure(const asb_cell *c, const run_env *env, const char *timeline
         return;
     }
     char *in = input_dir(&x, env->dir);
-    char *work = asb_xasprintf("%s/.app/run-%d", env->dir, (int)getpid());
+    char *work = asb_xasprintf("%s/run-%d", app_root(env->dir), (int)getpid());
     char *shim_dir = asb_xasprintf("%s.shim", work), *out_path = asb_xasprintf("%s.stdout", work);
     char *shim = asb_xasprintf("%s/../workloads/app/libasb-app-shim.so", asb_exe_dir());
     char *preload = asb_xasprintf("LD_PRELOAD=%s%s%s;ASB_SHIM_OUT=%s%s%s", shim, lib ? " " : "", lib ? lib : "",
