@@ -23,12 +23,58 @@
 /* The `go` scheduler is the Go runtime in its own worker binary. */
 static const char go_sched[] = "go";
 
+/* A matrix larger than this is a typo multiplying axes (four times the
+ * full matrix's ~5000 cells), not a plan: it is refused before it fills
+ * memory. */
+enum { MATRIX_MAX_CELLS = 20000 };
+
+/* Open-addressed set of the cells' keys (slot = cell index + 1), so that
+ * finding a duplicate cell costs the same in a 20000-cell matrix as in a
+ * small one. */
+typedef struct key_set {
+    int *slot;
+    size_t cap; /* a power of two, at least twice the cells */
+} key_set;
+
 typedef struct parse_state {
     asb_matrix *m;
     const char *source;
     int line;
     char **err;
+    key_set keys;
 } parse_state;
+
+static size_t key_hash(const char *s) {
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The index of the cell whose key is `key`, or -1; with `insert` (the
+ * index of a new cell) records it when absent. */
+static int key_set_find(key_set *ks, const asb_matrix *m, const char *key, int insert) {
+    size_t mask = ks->cap - 1;
+    for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+        int at = ks->slot[i] - 1;
+        if (at < 0) {
+            if (insert >= 0) ks->slot[i] = insert + 1;
+            return -1;
+        }
+        if (!strcmp(m->cells[at].key, key)) return at;
+    }
+}
+
+/* Makes room for one more cell, rehashing every key when the set is half
+ * full. */
+static void key_set_reserve(key_set *ks, const asb_matrix *m) {
+    if ((size_t)(m->ncells + 1) * 2 <= ks->cap) return;
+    free(ks->slot);
+    ks->cap = ks->cap ? ks->cap * 2 : 256;
+    while (ks->cap < (size_t)(m->ncells + 1) * 2) ks->cap *= 2;
+    ks->slot = calloc(ks->cap, sizeof *ks->slot);
+    if (!ks->slot) asb_die("out of memory");
+    for (int i = 0; i < m->ncells; i++) key_set_find(ks, m, m->cells[i].key, i);
+}
 
 static int fail(parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(parse_state *ps, const char *fmt, ...) {
@@ -287,11 +333,20 @@ static int parse_set(parse_state *ps, const char *key, const char *v) {
         return 0;
     }
     if (!strcmp(key, "shard")) {
-        int i, n, used;
-        if (sscanf(v, "%d/%d%n", &i, &n, &used) != 2 || v[used] || n < 1 || i < 1 || i > n)
-            return fail(ps, "shard=%s: need i/n with 1 <= i <= n", v);
-        m->shard_index = i;
-        m->shard_count = n;
+        /* More shards than cells in the full matrix would be empty ones. */
+        enum { MAX_SHARDS = 10000 };
+        char *end;
+        errno = 0;
+        long i = strtol(v, &end, 10), n = 0;
+        if (!errno && end != v && *end == '/') {
+            const char *count = end + 1;
+            n = strtol(count, &end, 10);
+            if (errno || end == count || *end) n = 0;
+        }
+        if (n < 1 || n > MAX_SHARDS || i < 1 || i > n)
+            return fail(ps, "shard=%s: need i/n with 1 <= i <= n <= %d", v, MAX_SHARDS);
+        m->shard_index = (int)i;
+        m->shard_count = (int)n;
         return 0;
     }
     return fail(ps, "unknown setting '%s' (valid: reps, preset, warmup, timeout, min-time, target-ci, max-reps, "
@@ -377,10 +432,23 @@ static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *al
     char threads[16];
     snprintf(threads, sizeof threads, "%d", c.threads);
     c.key = asb_cell_key(c.alloc.name, c.sched, c.workload->name, c.params, threads);
-    for (int i = 0; i < m->ncells; i++)
-        if (!strcmp(m->cells[i].key, c.key))
-            return fail(ps, "cell %s %s%s%s t=%d (%s) is already in the matrix", c.workload->name, c.alloc.name,
-                        c.sched ? " " : "", c.sched ? c.sched : "", c.threads, c.params);
+    int r = 0;
+    if (m->ncells >= MATRIX_MAX_CELLS)
+        r = fail(ps, "the matrix would have more than %d cells (the axes of a run line multiply: workloads x "
+                     "schedulers x parameter values x threads x backends)", MATRIX_MAX_CELLS);
+    else {
+        key_set_reserve(&ps->keys, m);
+        if (key_set_find(&ps->keys, m, c.key, m->ncells) >= 0)
+            r = fail(ps, "cell %s %s%s%s t=%d (%s) is already in the matrix", c.workload->name, c.alloc.name,
+                     c.sched ? " " : "", c.sched ? c.sched : "", c.threads, c.params);
+    }
+    if (r) {
+        asb_alloc_choice_free(&c.alloc);
+        asb_strlist_free(&c.overrides);
+        free(c.params);
+        free(c.key);
+        return r;
+    }
     m->cells = realloc(m->cells, (size_t)(m->ncells + 1) * sizeof *m->cells);
     if (!m->cells) asb_die("out of memory");
     m->cells[m->ncells++] = c;
@@ -592,7 +660,7 @@ static int parse_line(parse_state *ps, char *line) {
 }
 
 int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char **err) {
-    parse_state ps = {m, source, 0, err};
+    parse_state ps = {m, source, 0, err, {0}};
     char *copy = asb_xstrdup(text);
     int r = 0;
     for (char *line = copy, *next; line && r == 0; line = next) {
@@ -602,6 +670,7 @@ int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char *
         r = parse_line(&ps, line);
     }
     free(copy);
+    free(ps.keys.slot);
     if (r == 0) {
         /* Here, not per line: a later `set shard=` applies to earlier cells. */
         assign_shards(m);

@@ -276,6 +276,10 @@ badinput)
     printf 'run workload=churn alloc=glibc\nrun workload=churn alloc=glibc\n' >"$T/bad4.txt"
     expect 2 "malformed matrix: a cell twice" "$A" run --matrix "$T/bad4.txt" -o "$T/b8"
     err_has "bad4.txt:2: cell"
+    # 5000 sizes x 5 thread counts: 25000 cells, past the cap, refused at once
+    printf 'run workload=churn alloc=glibc threads=1,2,3,4,5 min=%s\n' "$(seq -s, 1 5000)" >"$T/bad5.txt"
+    expect 2 "malformed matrix: 25000 cells" "$A" run --matrix "$T/bad5.txt" -o "$T/b13"
+    err_has "bad5.txt:1: the matrix would have more than 20000 cells"
     expect 2 "missing matrix file" "$A" run --matrix "$T/nonexistent.txt" -o "$T/b9"
     expect 2 "--matrix mixed with cell options" "$A" run --matrix quick --workload churn -o "$T/b10"
     expect 2 "bad --shard" "$A" run --workload churn --shard 3/2 -o "$T/b11"
