@@ -158,6 +158,8 @@ void asb_matrix_init(asb_matrix *m);
 /* Parse matrix text; `source` names it in messages (file name or "command
  * line").  On an error returns -1 with "source:line: what" in *err. */
 int asb_matrix_parse(asb_matrix *m, const char *source, const char *text, char **err);
+/* Frees the cells and settings; the matrix is empty (not initialised) after. */
+void asb_matrix_free(asb_matrix *m);
 /* Path of a preset name (quick, full, default) or the name itself. */
 char *asb_matrix_path(const char *name_or_file);
 /* Key of a cell from a results row's fields. */

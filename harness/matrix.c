@@ -419,10 +419,35 @@ typedef struct run_line {
     asb_strlist *param_values; /* values per axis */
 } run_line;
 
+static char *strdup_or_null(const char *s) { return s ? asb_xstrdup(s) : NULL; }
+
+static void cell_free(asb_cell *c) {
+    asb_alloc_choice_free(&c->alloc);
+    free(c->sched);
+    free(c->sched_base);
+    free(c->sched_env);
+    asb_strlist_free(&c->overrides);
+    free(c->params);
+    free(c->key);
+}
+
+void asb_matrix_free(asb_matrix *m) {
+    for (int i = 0; i < m->ncells; i++) cell_free(&m->cells[i]);
+    free(m->cells);
+    free(m->counters);
+    free(m->pin);
+    free(m->baseline);
+    free(m->text);
+    *m = (asb_matrix){0};
+}
+
 static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *alloc) {
     asb_matrix *m = ps->m;
     asb_cell c = *proto;
     c.alloc = asb_alloc_choice_copy(alloc);
+    c.sched = strdup_or_null(proto->sched);
+    c.sched_base = strdup_or_null(proto->sched_base);
+    c.sched_env = strdup_or_null(proto->sched_env);
     c.overrides = (asb_strlist){0};
     /* The Go worker has no sampling wrapper: its cells run unsampled. */
     for (int i = 0; i < proto->overrides.n; i++)
@@ -443,10 +468,7 @@ static int add_cell(parse_state *ps, asb_cell *proto, const asb_alloc_choice *al
                      c.sched ? " " : "", c.sched ? c.sched : "", c.threads, c.params);
     }
     if (r) {
-        asb_alloc_choice_free(&c.alloc);
-        asb_strlist_free(&c.overrides);
-        free(c.params);
-        free(c.key);
+        cell_free(&c);
         return r;
     }
     m->cells = realloc(m->cells, (size_t)(m->ncells + 1) * sizeof *m->cells);
@@ -534,6 +556,7 @@ static int check_latency_periods(parse_state *ps, const char *list) {
 static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     run_line rl = {.quick = ps->m->quick};
     asb_cell *sched_cells = NULL; /* one per item of sched= */
+    int nsched_cells = 0;
     rl.param_values = asb_xmalloc((size_t)(ntok + 1) * sizeof *rl.param_values);
     const char *alloc_spec = "all", *sched_spec = "all", *threads_spec = "1";
     int r = -1;
@@ -590,17 +613,10 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     } else {
         asb_split_choices(&rl.scheds, sched_spec);
     }
-    /* Each scheduler item parsed once; the cells share its strings. */
+    /* Each scheduler item parsed once; each cell copies its strings. */
     sched_cells = asb_xmalloc((size_t)rl.scheds.n * sizeof *sched_cells);
-    for (int i = 0; i < rl.scheds.n; i++)
-        if (sched_choice(ps, rl.scheds.items[i], &sched_cells[i])) {
-            for (int k = 0; k < i; k++) {
-                free(sched_cells[k].sched);
-                free(sched_cells[k].sched_base);
-                free(sched_cells[k].sched_env);
-            }
-            goto out;
-        }
+    for (; nsched_cells < rl.scheds.n; nsched_cells++)
+        if (sched_choice(ps, rl.scheds.items[nsched_cells], &sched_cells[nsched_cells])) goto out;
     asb_strlist_split(&rl.threads, threads_spec, ',');
     if (rl.threads.n == 0) { fail(ps, "threads=: empty list"); goto out; }
     for (int i = 0; i < rl.threads.n; i++) {
@@ -621,7 +637,14 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     }
     r = 0;
 out:
+    for (int k = 0; k < nsched_cells; k++) {
+        free(sched_cells[k].sched);
+        free(sched_cells[k].sched_base);
+        free(sched_cells[k].sched_env);
+    }
     free(sched_cells);
+    for (int a = 0; a < rl.nallocs; a++) asb_alloc_choice_free(&rl.allocs[a]);
+    free(rl.allocs);
     for (int p = 0; p < rl.param_keys.n; p++) asb_strlist_free(&rl.param_values[p]);
     free(rl.param_values);
     asb_strlist_free(&rl.param_keys);
