@@ -242,24 +242,27 @@ bool np_unlist(np_fd *pd, np_mode mode, np_waiter *w) {
 
 /* ---- the calls ---- */
 
-static bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+/* After a call on the descriptor failed (errno): whether to make it again —
+ * interrupted, or it would have blocked and the descriptor is ready now;
+ * otherwise *r is the negative error (the call's, or the wait's). */
+static bool call_again(np_wait_fn wait, np_fd *pd, int mode, uint64_t deadline_ns, long *r) {
+    if (errno == EINTR) return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        *r = -errno;
+        return false;
+    }
+    return (*r = wait(pd, mode, deadline_ns)) == 0;
+}
 
 int np_accept(np_wait_fn wait, int listen_fd, uint64_t deadline_ns) {
     np_fd *pd;
-    int r = call_enter(listen_fd, &pd);
-    if (r) return r;
-    for (;;) {
-        r = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (r >= 0) break;
-        if (errno == EINTR) continue;
-        if (!would_block(errno)) {
-            r = -errno;
-            break;
-        }
-        if ((r = wait(pd, NP_READ, deadline_ns)) != 0) break;
-    }
+    int err = call_enter(listen_fd, &pd);
+    if (err) return err;
+    long r;
+    do r = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (r < 0 && call_again(wait, pd, NP_READ, deadline_ns, &r));
     call_leave(pd);
-    return r;
+    return (int)r;
 }
 
 int np_connect(np_wait_fn wait, int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns) {
@@ -300,19 +303,8 @@ long np_read(np_wait_fn wait, int fd, void *buf, size_t n, uint64_t deadline_ns)
     int err = call_enter(fd, &pd);
     if (err) return err;
     long r;
-    for (;;) {
-        ssize_t got = read(fd, buf, n);
-        if (got >= 0) {
-            r = got;
-            break;
-        }
-        if (errno == EINTR) continue;
-        if (!would_block(errno)) {
-            r = -errno;
-            break;
-        }
-        if ((r = wait(pd, NP_READ, deadline_ns)) != 0) break;
-    }
+    do r = read(fd, buf, n);
+    while (r < 0 && call_again(wait, pd, NP_READ, deadline_ns, &r));
     call_leave(pd);
     return r;
 }
@@ -326,16 +318,8 @@ long np_write(np_wait_fn wait, int fd, const void *buf, size_t n, uint64_t deadl
     while (done < n) {
         /* send, not write: a peer that went away is EPIPE, not SIGPIPE */
         ssize_t put = send(fd, (const char *)buf + done, n - done, MSG_NOSIGNAL);
-        if (put >= 0) {
-            done += (size_t)put;
-            continue;
-        }
-        if (errno == EINTR) continue;
-        if (!would_block(errno)) {
-            r = -errno;
-            break;
-        }
-        if ((r = wait(pd, NP_WRITE, deadline_ns)) != 0) break;
+        if (put >= 0) done += (size_t)put;
+        else if (!call_again(wait, pd, NP_WRITE, deadline_ns, &r)) break;
     }
     call_leave(pd);
     return r ? r : (long)n;

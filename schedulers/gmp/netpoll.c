@@ -344,22 +344,27 @@ static int pd_begin(int fd, int mode, uint64_t deadline_ns, gmp_polldesc **out) 
     return 0;
 }
 
+/* After a call on the descriptor failed (errno): whether to make it again —
+ * interrupted, or it would have blocked and the descriptor is ready now
+ * (the G parked until then); otherwise *r is the negative error. */
+static bool call_again(gmp_polldesc *pd, int mode, long *r) {
+    if (errno == EINTR) return true;
+    if (errno != EAGAIN) {
+        *r = -errno;
+        return false;
+    }
+    return (*r = pd_wait(pd, mode)) == 0;
+}
+
 int gmp_net_accept(int listen_fd, uint64_t deadline_ns) {
     gmp_polldesc *pd = NULL;
     int r = pd_begin(listen_fd, MODE_READ, deadline_ns, &pd);
     if (r) return r;
-    for (;;) {
-        r = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (r >= 0) break;
-        if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno != EAGAIN) {
-            r = -errno;
-            break;
-        }
-        if ((r = pd_wait(pd, MODE_READ))) break;
-    }
+    long fd;
+    do fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while (fd < 0 && (errno == ECONNABORTED || call_again(pd, MODE_READ, &fd)));
     pd_leave(pd, MODE_READ);
-    return r;
+    return (int)fd;
 }
 
 int gmp_net_connect(int fd, const void *sockaddr, unsigned addrlen, uint64_t deadline_ns) {
@@ -388,16 +393,8 @@ long gmp_net_read(int fd, void *buf, size_t n, uint64_t deadline_ns) {
     gmp_polldesc *pd = NULL;
     long r = pd_begin(fd, MODE_READ, deadline_ns, &pd);
     if (r) return r;
-    for (;;) {
-        r = read(fd, buf, n);
-        if (r >= 0) break;
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) {
-            r = -errno;
-            break;
-        }
-        if ((r = pd_wait(pd, MODE_READ))) break;
-    }
+    do r = read(fd, buf, n);
+    while (r < 0 && call_again(pd, MODE_READ, &r));
     pd_leave(pd, MODE_READ);
     return r;
 }
@@ -411,16 +408,8 @@ long gmp_net_write(int fd, const void *buf, size_t n, uint64_t deadline_ns) {
     while (done < n) {
         ssize_t w = send(fd, (const char *)buf + done, n - done, MSG_NOSIGNAL);
         if (w < 0 && errno == ENOTSOCK) w = write(fd, (const char *)buf + done, n - done);
-        if (w >= 0) {
-            done += (size_t)w;
-            continue;
-        }
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) {
-            r = -errno;
-            break;
-        }
-        if ((r = pd_wait(pd, MODE_WRITE))) break;
+        if (w >= 0) done += (size_t)w;
+        else if (!call_again(pd, MODE_WRITE, &r)) break;
     }
     pd_leave(pd, MODE_WRITE);
     return r ? r : (long)n;

@@ -16,46 +16,9 @@
 #include <unistd.h>
 #include <pthread.h>
 
-#include "../../schedulers/sched.h"
 #include "../../workloads/sched/skynet_tree.h"
-#include "../../schedulers/gmp/ctx.h"
-#include "../../schedulers/gmp/runtime2.h"
-#include "../check.h"
+#include "gmp_test.h"
 #include "debugvars.h"
-
-static const asb_sched *S;
-
-#if ASB_UCTX_TSAN
-enum { UNDER_TSAN = 1 };
-#else
-enum { UNDER_TSAN = 0 };
-#endif
-
-/* ---- statistics of the last run ---- */
-
-typedef struct stat_lookup {
-    const char *key;
-    double value;
-    bool found;
-} stat_lookup;
-
-static void stat_emit(void *cookie, const char *key, double value) {
-    stat_lookup *l = cookie;
-    if (strcmp(l->key, key) == 0) {
-        l->value = value;
-        l->found = true;
-    }
-}
-
-static double stat(const char *key) {
-    stat_lookup l = {key, 0, false};
-    S->stats(stat_emit, &l);
-    if (!l.found) {
-        fprintf(stderr, "no stat %s\n", key);
-        exit(1);
-    }
-    return l.value;
-}
 
 static void run(int procs, const char *opts, asb_task_fn root, void *arg) {
     CHECK(S->run(procs, opts ? opts : "", root, arg) == 0);
@@ -614,11 +577,6 @@ static void test_mutex_wg(void) {
     CHECK(stat("leaked_gs") == 0);
 }
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 typedef struct sleeper {
     uint64_t ns, woke_after;

@@ -20,42 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../schedulers/sched.h"
-#include "../../schedulers/gmp/ctx.h"
-#include "../../schedulers/gmp/runtime2.h"
-#include "../check.h"
-
-static const asb_sched *S;
-
-#if ASB_UCTX_TSAN
-enum { UNDER_TSAN = 1 };
-#else
-enum { UNDER_TSAN = 0 };
-#endif
-
-typedef struct stat_lookup {
-    const char *key;
-    double value;
-    bool found;
-} stat_lookup;
-
-static void stat_emit(void *cookie, const char *key, double value) {
-    stat_lookup *l = cookie;
-    if (strcmp(l->key, key) == 0) {
-        l->value = value;
-        l->found = true;
-    }
-}
-
-static double stat(const char *key) {
-    stat_lookup l = {key, 0, false};
-    S->stats(stat_emit, &l);
-    if (!l.found) {
-        fprintf(stderr, "no stat %s\n", key);
-        exit(1);
-    }
-    return l.value;
-}
+#include "gmp_test.h"
 
 static int count_fds(void) {
     DIR *d = opendir("/proc/self/fd");
@@ -75,11 +40,6 @@ static void run(int procs, const char *opts, asb_task_fn root, void *arg) {
     CHECK(stat("leaked_gs") == 0);
 }
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void make_pair(int sv[2]) { CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0); }
 

@@ -3,8 +3,7 @@
  * one source run against every registered scheduler: spawn and wait groups,
  * exit, yield, injection, unbuffered and buffered channels, close, select,
  * mutexes, sleep and the system-call markers.  Each case runs in a forked
- * child (Boost.Fiber's work_stealing can be set up once per process, and a
- * crash must fail one case, not the suite); a case whose capability the
+ * child at 2 processors (sched_cases.c); a case whose capability the
  * scheduler does not declare is skipped.  Correctness only: no timing
  * assertion beyond "sleep did not return early".
  *
@@ -19,24 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../schedulers/sched.h"
+#include "sched_cases.h"
 
-static const asb_sched *S;
-static int nprocs = 2;
-
-#define CHECK(cond)                                                                           \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "  %s:%d: %s: check failed: %s\n", __FILE__, __LINE__, S->name, #cond); \
-            _exit(1);                                                                         \
-        }                                                                                     \
-    } while (0)
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- spawn, wait groups, exit, yield ---- */
 
@@ -297,13 +280,7 @@ static void t_sleep_syscall(void *arg) {
 
 /* ---- driver ---- */
 
-typedef struct test_case {
-    const char *name;
-    unsigned needs;
-    asb_task_fn root;
-} test_case;
-
-static const test_case cases[] = {
+static const sched_case cases[] = {
     {"spawn+wait group", ASB_CAP_SPAWN_JOIN, t_spawn_wg},
     {"nested fork-join", ASB_CAP_SPAWN_JOIN, t_nested_join},
     {"exit", ASB_CAP_SPAWN_JOIN, t_exit},
@@ -316,50 +293,8 @@ static const test_case cases[] = {
     {"sleep+syscall markers", ASB_CAP_BLOCKING, t_sleep_syscall},
 };
 
-/* Runs one case in a child; returns 0 ok, 1 failed. */
-static int run_case(const asb_sched *s, const test_case *tc) {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        S = s;
-        alarm(60); /* a deadlock fails the case instead of hanging the suite */
-        if (s->run(nprocs, NULL, tc->root, NULL) != 0) {
-            fprintf(stderr, "  %s: run() failed\n", s->name);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    printf("%-11s %-22s %s", s->name, tc->name, ok ? "ok\n" : "FAILED");
-    if (!ok) {
-        if (WIFSIGNALED(status)) printf(" (signal %d)", WTERMSIG(status));
-        printf("\n");
-    }
-    return ok ? 0 : 1;
-}
-
 int main(int argc, char **argv) {
-    int failures = 0, tested = 0;
-    for (int i = 0; asb_sched_at(i); i++) {
-        const asb_sched *s = asb_sched_at(i);
-        bool wanted = argc == 1 ? strcmp(s->name, "go") != 0 : false;
-        for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], s->name) == 0;
-        if (!wanted) continue;
-        tested++;
-        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-            if ((cases[k].needs & s->caps) != cases[k].needs) {
-                printf("%-11s %-22s skipped (capability not declared)\n", s->name, cases[k].name);
-                continue;
-            }
-            failures += run_case(s, &cases[k]);
-        }
-    }
-    if (tested < argc - 1) {
-        fprintf(stderr, "unknown scheduler among the arguments\n");
-        return 1;
-    }
-    printf("%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    static const int procs[] = {2};
+    const sched_case_suite suite = {cases, sizeof cases / sizeof *cases, procs, 1, 60, false};
+    return sched_cases_main(&suite, argc, argv);
 }

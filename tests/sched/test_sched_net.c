@@ -10,13 +10,12 @@
  *    -EBADF when another task calls net_close on their fd;
  * and after each case no file descriptor is left open (/proc/self/fd counted
  * before run() and after it).  Each case runs at 1 and at 2 processors, in a
- * forked child, as in test_sched_api.c.  Schedulers without NET are listed
- * as skipped.
+ * forked child (sched_cases.c).  Schedulers without NET are listed as
+ * skipped.
  *
  * Usage: test_sched_net [SCHEDULER ...]   (default: all but `go`)
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -28,36 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../schedulers/sched.h"
+#include "sched_cases.h"
 
 enum { CLIENTS = 16, MESSAGES = 40, MAX_MESSAGE = 32 * 1024 };
 #define MS 1000000ull
-
-static const asb_sched *S;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "  %s:%d: %s: check failed: %s\n", __FILE__, __LINE__, S->name, #cond); \
-            _exit(1);                                                                              \
-        }                                                                                          \
-    } while (0)
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int count_open_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) return -1;
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
 
 /* A listening socket on 127.0.0.1 at a kernel-chosen port, stored in *addr. */
 static int listen_loopback(struct sockaddr_in *addr) {
@@ -225,80 +198,16 @@ static void t_close_parked(void *arg) {
 
 /* ---- driver ---- */
 
-typedef struct test_case {
-    const char *name;
-    asb_task_fn root;
-} test_case;
-
-static const test_case cases[] = {
-    {"echo round trips", t_echo},
-    {"deadlines", t_deadline},
-    {"close while parked", t_close_parked},
-};
-
 enum { NEEDS = ASB_CAP_SPAWN_JOIN | ASB_CAP_BLOCKING | ASB_CAP_NET };
 
-/* Runs one case in a child; returns 0 ok, 1 failed. */
-static int run_case(const asb_sched *s, const test_case *tc, int nprocs) {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        S = s;
-        alarm(120); /* a deadlock fails the case instead of hanging the suite */
-        int fds_before = count_open_fds();
-        CHECK(fds_before > 0);
-        if (s->run(nprocs, NULL, tc->root, NULL) != 0) {
-            fprintf(stderr, "  %s: run() failed\n", s->name);
-            _exit(1);
-        }
-        /* threads: a finished task's thread closes its eventfd after its
-         * last wg_done, so give the detached threads a moment. */
-        int fds_after = count_open_fds();
-        for (int i = 0; i < 200 && fds_after != fds_before; i++) {
-            usleep(10000);
-            fds_after = count_open_fds();
-        }
-        if (fds_after != fds_before) {
-            fprintf(stderr, "  %s: %d fds open before run(), %d after\n", s->name, fds_before, fds_after);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    printf("%-11s %-20s P=%d %s", s->name, tc->name, nprocs, ok ? "ok\n" : "FAILED");
-    if (!ok) {
-        if (WIFSIGNALED(status)) printf(" (signal %d)", WTERMSIG(status));
-        printf("\n");
-    }
-    return ok ? 0 : 1;
-}
+static const sched_case cases[] = {
+    {"echo round trips", NEEDS, t_echo},
+    {"deadlines", NEEDS, t_deadline},
+    {"close while parked", NEEDS, t_close_parked},
+};
 
 int main(int argc, char **argv) {
-    int failures = 0, tested = 0, ran = 0;
-    for (int i = 0; asb_sched_at(i); i++) {
-        const asb_sched *s = asb_sched_at(i);
-        bool wanted = argc == 1 ? strcmp(s->name, "go") != 0 : false;
-        for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], s->name) == 0;
-        if (!wanted) continue;
-        tested++;
-        if ((s->caps & NEEDS) != NEEDS) {
-            printf("%-11s skipped (no net capability)\n", s->name);
-            continue;
-        }
-        ran++;
-        for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
-            for (int nprocs = 1; nprocs <= 2; nprocs++) failures += run_case(s, &cases[k], nprocs);
-    }
-    if (tested < argc - 1) {
-        fprintf(stderr, "unknown scheduler among the arguments\n");
-        return 1;
-    }
-    if (ran == 0) {
-        fprintf(stderr, "no scheduler with the net capability was tested\n");
-        return 1;
-    }
-    printf("%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    static const int procs[] = {1, 2};
+    const sched_case_suite suite = {cases, sizeof cases / sizeof *cases, procs, 2, 120, true};
+    return sched_cases_main(&suite, argc, argv);
 }
