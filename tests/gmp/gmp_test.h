@@ -1,6 +1,6 @@
 /* gmp_test.h — what the gmp test programs (test_gmp.c, test_gmp_netpoll.c)
- * share: the scheduler under test (S, set by main), its statistics by name,
- * whether this is the TSan build, a monotonic clock. */
+ * share: the scheduler under test (S), its statistics by name, whether this
+ * is the TSan build, a monotonic clock, and main: one test per argv[1]. */
 #ifndef ASB_TEST_GMP_TEST_H
 #define ASB_TEST_GMP_TEST_H
 
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../schedulers/sched.h"
 #include "../../schedulers/gmp/ctx.h"
@@ -53,6 +54,30 @@ static inline uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct gmp_test {
+    const char *name;
+    void (*fn)(void);
+} gmp_test;
+
+/* The main of a test program: gmp (with the capabilities `caps`) as S,
+ * argv[1] names the test, an alarm turns a hang into a failure. */
+static inline int gmp_test_main(const gmp_test *tests, size_t n, unsigned caps, int argc, char **argv) {
+    S = asb_sched_find("gmp");
+    CHECK(S && (S->caps & caps) == caps);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s TEST\n", argv[0]);
+        return 2;
+    }
+    alarm(UNDER_TSAN ? 240 : 60);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], tests[i].name) == 0) {
+            tests[i].fn();
+            return 0;
+        }
+    fprintf(stderr, "unknown test %s\n", argv[1]);
+    return 2;
 }
 
 #endif

@@ -888,10 +888,7 @@ static void test_uctx(void) {
     free(stack);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const gmp_test tests[] = {
     {"uctx", test_uctx},
     {"skynet", test_skynet},
     {"skynet-1e6", test_skynet_1e6},
@@ -918,20 +915,4 @@ static const struct {
     {"run-cleanup", test_run_cleanup},
 };
 
-int main(int argc, char **argv) {
-    S = asb_sched_find("gmp");
-    CHECK(S);
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s TEST\n", argv[0]);
-        return 2;
-    }
-    alarm(UNDER_TSAN ? 240 : 60);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            tests[i].fn();
-            return 0;
-        }
-    }
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-}
+int main(int argc, char **argv) { return gmp_test_main(tests, sizeof tests / sizeof *tests, 0, argc, argv); }

@@ -417,28 +417,9 @@ static void test_connect(void) {
     for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) run(1, modes[m], connect_root, NULL);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const gmp_test tests[] = {
     {"wake-one", test_wake_one}, {"deadline", test_deadline}, {"close", test_close},
     {"break", test_break},       {"echo", test_echo},         {"connect", test_connect},
 };
 
-int main(int argc, char **argv) {
-    S = asb_sched_find("gmp");
-    CHECK(S && (S->caps & ASB_CAP_NET));
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s TEST\n", argv[0]);
-        return 2;
-    }
-    alarm(UNDER_TSAN ? 240 : 60);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            tests[i].fn();
-            return 0;
-        }
-    }
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-}
+int main(int argc, char **argv) { return gmp_test_main(tests, sizeof tests / sizeof *tests, ASB_CAP_NET, argc, argv); }
