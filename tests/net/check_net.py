@@ -3,6 +3,7 @@
 scheduler, quick preset, 1 and 2 threads, straight through the workers.
 
 usage: check_net.py C_WORKER GO_WORKER|- SCHEDULER,...
+       check_net.py --planted C_WORKER NETFAULT_LIB SCHEDULER,...
   go, gmp, globalq, wsdeque, threads   must give status ok: every echo and
       reply verified by the workload, no socket left open (the workload's
       own /proc/self/fd check), ops as the parameters say, and the latency
@@ -11,8 +12,12 @@ usage: check_net.py C_WORKER GO_WORKER|- SCHEDULER,...
   openmp                               must be unsupported naming "net"
   any other                            ok as above, or unsupported naming "net"
   and a bad parameter is a usage error (exit 2) in both workers.
+With --planted, echo runs under each scheduler with tests/net/netfault.c
+preloaded: a corrupted echo and a leaked listening socket must each make the
+row verify-failed, with a message naming the fault.
 Prints TAP.  GO_WORKER "-" (no Go toolchain) leaves the go runs out.
 """
+import os
 import subprocess
 import sys
 
@@ -25,11 +30,12 @@ LADDER = ["p50", "p75", "p90", "p99", "p999", "p9999", "max"]
 TIMEOUT_S = 120
 
 
-def run(worker, workload, sched, threads, extra=()):
+def run(worker, workload, sched, threads, extra=(), env=None):
     cmd = [worker, "--workload", workload, "--sched", sched, "--preset", "quick", "--threads", str(threads),
            *extra]
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT_S)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT_S,
+                           env=env)
     except subprocess.TimeoutExpired:
         return None, {}, "timed out after %d s (a lost wake-up?)" % TIMEOUT_S
     values = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
@@ -57,7 +63,33 @@ def check_ok(workload, code, v):
     return problems
 
 
+# fault -> what the verify-failed message must contain
+PLANTED = {"corrupt": "echo", "leak": "left open"}
+
+
+def planted(c_worker, lib, scheds):
+    checks = []
+    for sched in scheds:
+        for fault, words in PLANTED.items():
+            env = dict(os.environ, LD_PRELOAD=lib, ASB_NETFAULT=fault)
+            code, v, err = run(c_worker, "echo", sched, 1, env=env)
+            label = "echo %s with a planted %s is verify-failed" % (sched, fault)
+            good = v.get("status") == "verify-failed" and words in v.get("message", "")
+            checks.append((good, label, "exit %s status %s: %s %s" % (code, v.get("status"), v.get("message", ""),
+                                                                      err[-300:] if err else "")))
+    return checks
+
+
+def report(checks):
+    print("1..%d" % len(checks))
+    for i, (good, label, detail) in enumerate(checks, 1):
+        print("%s %d - %s%s" % ("ok" if good else "not ok", i, label, "" if good else " # " + detail))
+    return 0 if all(good for good, _, _ in checks) else 1
+
+
 def main():
+    if sys.argv[1] == "--planted":
+        return report(planted(sys.argv[2], sys.argv[3], sys.argv[4].split(",")))
     c_worker, go_worker, scheds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
     checks = []
     for sched in scheds:
@@ -87,10 +119,7 @@ def main():
             code, v, _ = run(worker, workload, sched, 1, ["--param", bad])
             checks.append((code == 2 and v.get("status") == "usage", "%s %s --param %s is a usage error" %
                            (workload, sched, bad), "exit %s status %s" % (code, v.get("status"))))
-    print("1..%d" % len(checks))
-    for i, (good, label, detail) in enumerate(checks, 1):
-        print("%s %d - %s%s" % ("ok" if good else "not ok", i, label, "" if good else " # " + detail))
-    return 0 if all(good for good, _, _ in checks) else 1
+    return report(checks)
 
 
 if __name__ == "__main__":
