@@ -637,11 +637,7 @@ static int parse_run(parse_state *ps, char **keys, char **values, int ntok) {
     }
     r = 0;
 out:
-    for (int k = 0; k < nsched_cells; k++) {
-        free(sched_cells[k].sched);
-        free(sched_cells[k].sched_base);
-        free(sched_cells[k].sched_env);
-    }
+    for (int k = 0; k < nsched_cells; k++) cell_free(&sched_cells[k]); /* only the scheduler strings are set */
     free(sched_cells);
     for (int a = 0; a < rl.nallocs; a++) asb_alloc_choice_free(&rl.allocs[a]);
     free(rl.allocs);

@@ -336,10 +336,10 @@ int asb_cmd_merge(int argc, char **argv) {
             fprintf(stderr, "asbench: merge: %d runs of the matrix are in no shard (finish with asbench run --resume %s)\n",
                     missing, out);
     }
-    asb_matrix_free(&mx);
     fprintf(stderr, "asbench: merged %d folders, %d runs, into %s\n", dirs.n, seen.n, csv);
-    if (asb_write_summary(out) != 0) return 1;
-    if (plot && asb_plot_dir(out, mx.baseline ? mx.baseline : "glibc") != 0)
+    int status = asb_write_summary(out) != 0;
+    if (!status && plot && asb_plot_dir(out, mx.baseline ? mx.baseline : "glibc") != 0)
         fprintf(stderr, "asbench: charts were not drawn (results are complete in %s)\n", csv);
-    return 0;
+    asb_matrix_free(&mx); /* after the charts: they take the matrix's baseline */
+    return status;
 }
